@@ -1,0 +1,25 @@
+"""trustbench: how far can a large language model be trusted?
+
+``trustbench.evaluate(model=..., tasks=..., data=..., limit=...)`` runs the TrustLLM tasks on a
+model and returns the results; ``trustbench.score_run(run_dir)`` re-judges a stored run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._version import __version__
+
+_API = {"evaluate", "score_run", "list_tasks", "validate_data", "Results"}
+
+
+def __getattr__(name: str) -> Any:
+    # The API loads on first use, so that importing trustbench (and `trustbench --help`) is fast.
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'trustbench' has no attribute {name!r}")
+
+
+__all__ = ["Results", "__version__", "evaluate", "list_tasks", "score_run", "validate_data"]

@@ -1,0 +1,237 @@
+"""The ``trustbench`` command: a thin layer over :mod:`trustbench.api`.
+
+Imports stay lazy so that ``trustbench --help`` starts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._version import __version__
+
+EPILOG = """examples:
+  trustbench run                                   embedded model, built-in suite, offline
+  trustbench run --tasks safety --limit 20         one dimension, first 20 items per task
+  trustbench run --data dataset.zip --model openai:my-model --base-url http://127.0.0.1:8000/v1
+  trustbench tasks --data dataset.zip --json
+  trustbench score runs/20261123-101500-smollm2-135m-instruct-q4-1
+"""
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--model",
+        default="llamacpp",
+        help="llamacpp (embedded SmolLM2-135M-Instruct, the default), llamacpp:/path/model.gguf, "
+        "or openai:<model name>",
+    )
+    model.add_argument(
+        "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"
+    )
+    model.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="environment variable that holds the API key (default OPENAI_API_KEY)",
+    )
+    model.add_argument(
+        "--concurrency", type=int, help="requests in flight at once (default 16 for HTTP)"
+    )
+    what = parser.add_argument_group("what to run")
+    what.add_argument(
+        "--tasks",
+        help="task ids, dimensions or globs, comma-separated (e.g. safety, 'fairness/*'); default all",
+    )
+    what.add_argument(
+        "--data",
+        help="official TrustLLM dataset.zip or its extracted folder (default: built-in suite)",
+    )
+    what.add_argument("--limit", type=int, metavar="N", help="first N items of each task")
+    sampling = parser.add_argument_group("sampling (default: the reference's per-file settings)")
+    sampling.add_argument("--temperature", type=float, help="one temperature for every task")
+    sampling.add_argument("--max-tokens", type=int, default=512, help="default 512")
+    sampling.add_argument("--top-p", type=float, default=1.0)
+    sampling.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--out", metavar="DIR", help="run folder (default runs/<date-time>-<model>)"
+    )
+    output.add_argument(
+        "--store",
+        metavar="PATH",
+        help="SQLite response store shared by runs (default $TRUSTBENCH_STORE or "
+        "~/.cache/trustbench/store.sqlite)",
+    )
+    output.add_argument("--no-progress", action="store_true", help="no progress bars")
+    output.add_argument("--json", action="store_true", help="print results.json instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trustbench",
+        description="Measure how far a large language model can be trusted: truthfulness, safety, "
+        "fairness, robustness, privacy and machine ethics (the TrustLLM benchmark).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"trustbench {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="evaluate a model and write a run folder")
+    _add_run_arguments(run)
+
+    score = commands.add_parser("score", help="re-judge a run's stored responses (no model calls)")
+    score.add_argument("run_dir", metavar="RUN_DIR")
+    score.add_argument("--json", action="store_true", help="print results.json instead of a table")
+
+    tasks = commands.add_parser("tasks", help="list tasks with dimension, items and metrics")
+    tasks.add_argument("--data", help="count items in this data set (default: built-in suite)")
+    tasks.add_argument("--json", action="store_true", help="machine-readable output")
+
+    data = commands.add_parser("data", help="the official TrustLLM data set")
+    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION")
+    download = data_commands.add_parser(
+        "download", help="fetch dataset.zip, verify its sha256, extract it safely"
+    )
+    download.add_argument("dir", nargs="?", default="trustllm-data", metavar="DIR")
+    download.add_argument("--url", help="a mirror of dataset.zip (the checksum is still verified)")
+    validate = data_commands.add_parser("validate", help="check every file of a data set")
+    validate.add_argument("path", metavar="PATH", help="dataset.zip or its extracted folder")
+    validate.add_argument("--json", action="store_true")
+    return parser
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .api import evaluate
+    from .report.terminal import print_summary
+
+    results = evaluate(
+        model=args.model,
+        tasks=args.tasks,
+        data=args.data,
+        limit=args.limit,
+        out=args.out,
+        base_url=args.base_url,
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        top_p=args.top_p,
+        seed=args.seed,
+        store=args.store,
+        show_progress=not args.no_progress,
+    )
+    if args.json:
+        _print_json(results.to_dict())
+    else:
+        print_summary(results.to_dict())
+    failed = sum(task["errors"] for task in results.tasks.values())
+    if failed:
+        print(
+            f"trustbench: {failed} item(s) got no response (see 'error' in responses.jsonl); "
+            "run the same command again to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .api import score_run
+    from .report.terminal import print_summary
+
+    results = score_run(args.run_dir)
+    if args.json:
+        _print_json(results.to_dict())
+    else:
+        print_summary(results.to_dict())
+    return 0
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    from .api import list_tasks
+
+    rows = list_tasks(args.data)
+    if args.json:
+        _print_json(rows)
+        return 0
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    table.add_column("task", no_wrap=True)
+    table.add_column("dimension")
+    table.add_column("items", justify="right")
+    table.add_column("metrics (↑ higher / ↓ lower is better)")
+    for row in rows:
+        metrics = ", ".join(
+            f"{m['name']} {'↑' if m['higher_is_better'] else '↓'}" for m in row["metrics"]
+        )
+        table.add_row(escape(row["id"]), row["dimension"], str(row["items"]), escape(metrics))
+    Console().print(table)
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.data_command == "download":
+        from .data.download import OFFICIAL_URL, download_dataset
+
+        target = Path(args.dir)
+        zip_path = download_dataset(target, url=args.url or OFFICIAL_URL)
+        print(f"verified {zip_path} and extracted it under {target}/dataset")
+        print(f"use it with: trustbench run --data {target}")
+        return 0
+    if args.data_command == "validate":
+        from .api import validate_data
+
+        rows = validate_data(args.path)
+        if args.json:
+            _print_json(rows)
+        else:
+            for row in rows:
+                print(f"{row['file']:<45} {row['records']:>6} records  sha256 {row['sha256'][:12]}")
+            print(f"{len(rows)} files, {sum(r['records'] for r in rows)} records: all valid")
+        return 0
+    parser.parse_args(["data", "--help"])
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from .errors import TrustbenchError
+
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "score":
+            return _cmd_score(args)
+        if args.command == "tasks":
+            return _cmd_tasks(args)
+        return _cmd_data(args, parser)
+    except TrustbenchError as exc:
+        print(f"trustbench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(
+            "\ntrustbench: interrupted; every response received so far is stored, "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""The SQLite response store: every response committed as it arrives, keyed by request hash."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..types import Message, SamplingParams
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    sampling TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    response TEXT NOT NULL,
+    finish_reason TEXT,
+    usage TEXT,
+    created REAL NOT NULL
+)
+"""
+
+
+def default_store_path() -> Path:
+    """``$TRUSTBENCH_STORE``, else ``$XDG_CACHE_HOME/trustbench/store.sqlite`` (``~/.cache``)."""
+    explicit = os.environ.get("TRUSTBENCH_STORE")
+    if explicit:
+        return Path(explicit).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "trustbench" / "store.sqlite"
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    key: str
+    response: str
+    finish_reason: str | None
+    usage: dict[str, Any]
+
+
+class Store:
+    """Content-addressed responses. Safe to share between runs; one writer process at a time."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, StoredResponse]:
+        found: dict[str, StoredResponse] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, response, finish_reason, usage FROM responses WHERE key IN ({marks})",
+                chunk,
+            )
+            for key, response, finish_reason, usage in rows:
+                found[key] = StoredResponse(key, response, finish_reason, json.loads(usage or "{}"))
+        return found
+
+    def put(
+        self,
+        key: str,
+        model_id: str,
+        sampling: SamplingParams,
+        messages: list[Message],
+        response: str,
+        finish_reason: str | None,
+        usage: dict[str, Any],
+    ) -> None:
+        """Insert and commit at once, so a kill loses at most the response in flight."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                model_id,
+                json.dumps(sampling.to_dict(), sort_keys=True),
+                json.dumps(messages, ensure_ascii=False),
+                response,
+                finish_reason,
+                json.dumps(usage),
+                time.time(),
+            ),
+        )
+        self._db.commit()
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

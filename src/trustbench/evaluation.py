@@ -1,0 +1,273 @@
+"""One evaluation end to end: data -> suite -> engine -> judges -> metrics -> run folder."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .data import DataSource, LoadedFile, open_data
+from .engine import Generator, Store, default_store_path
+from .errors import TrustbenchError, UsageError
+from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
+from .report.files import read_json, read_jsonl, write_json, write_jsonl
+from .scoring import ItemResult, TaskResult, score_task
+from .suite import TASKS, Task, select_tasks
+from .types import SamplingParams, request_key
+
+RESULTS_FILE = "results.json"
+RESPONSES_FILE = "responses.jsonl"
+MANIFEST_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class SamplingOverrides:
+    """Values that replace the reference's per-task sampling settings when given."""
+
+    temperature: float | None = None
+    max_tokens: int = 512
+    top_p: float = 1.0
+    seed: int = 0
+
+    def for_task(self, task: Task) -> SamplingParams:
+        temperature = task.temperature if self.temperature is None else self.temperature
+        return SamplingParams(temperature, self.max_tokens, self.top_p, self.seed)
+
+
+class Results:
+    """What ``results.json`` holds, with the run folder it was written to."""
+
+    def __init__(self, data: dict[str, Any], run_dir: Path | None = None):
+        self.data = data
+        self.run_dir = run_dir
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+    @property
+    def tasks(self) -> dict[str, Any]:
+        return self.data["tasks"]
+
+    def metric(self, task_id: str, name: str) -> float | None:
+        return self.data["tasks"][task_id]["metrics"][name]["value"]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __repr__(self) -> str:
+        return f"Results({len(self.tasks)} tasks, run_dir={self.run_dir})"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def default_run_dir(spec: ModelSpec, root: Path = Path("runs")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = root / f"{stamp}-{spec.slug}"
+    suffix = 1
+    while candidate.exists():
+        suffix += 1
+        candidate = root / f"{stamp}-{spec.slug}-{suffix}"
+    return candidate
+
+
+def load_task_data(tasks: Iterable[Task], source: DataSource) -> dict[str, LoadedFile]:
+    """Read and validate every file the tasks need, before any model is called."""
+    files: dict[str, LoadedFile] = {}
+    for task in tasks:
+        if task.file not in files:
+            files[task.file] = source.load(task.file)
+    return files
+
+
+def _manifest(
+    spec: ModelSpec,
+    tasks: list[Task],
+    files: dict[str, LoadedFile],
+    source: DataSource,
+    sampling: SamplingOverrides,
+    limit: int | None,
+    store: Path,
+    started: str,
+) -> dict[str, Any]:
+    return {
+        "trustbench_version": __version__,
+        "model": spec.describe(),
+        "sampling": {task.id: sampling.for_task(task).to_dict() for task in tasks},
+        "tasks": {
+            task.id: {
+                "version": task.version,
+                "file": task.file,
+                "sha256": files[task.file].sha256,
+                "judge": task.judge_name,
+            }
+            for task in tasks
+        },
+        "data": {
+            "source": source.label,
+            "files": {path: loaded.sha256 for path, loaded in sorted(files.items())},
+        },
+        "limit": limit,
+        "store": str(store),
+        "started": started,
+        "finished": None,
+        "status": "running",
+    }
+
+
+def _results_document(
+    manifest: dict[str, Any], task_results: list[TaskResult], run_dir: Path
+) -> dict[str, Any]:
+    return {
+        "run": {
+            "run_dir": str(run_dir),
+            "model": manifest["model"],
+            "trustbench_version": manifest["trustbench_version"],
+            "data_source": manifest["data"]["source"],
+            "started": manifest["started"],
+            "finished": manifest["finished"],
+            "limit": manifest["limit"],
+        },
+        "tasks": {
+            result.task.id: result.to_dict(manifest["tasks"][result.task.id]["sha256"])
+            for result in task_results
+        },
+    }
+
+
+def _write_outputs(run_dir: Path, manifest: dict[str, Any], task_results: list[TaskResult]) -> dict:
+    write_jsonl(
+        run_dir / RESPONSES_FILE, (item.to_dict() for r in task_results for item in r.items)
+    )
+    document = _results_document(manifest, task_results, run_dir)
+    write_json(run_dir / RESULTS_FILE, document)
+    write_json(run_dir / MANIFEST_FILE, manifest)
+    return document
+
+
+async def _generate(
+    generator: Generator,
+    tasks: list[Task],
+    files: dict[str, LoadedFile],
+    sampling: SamplingOverrides,
+    limit: int | None,
+    model_id: str,
+    progress: Any,
+) -> list[list[ItemResult]]:
+    per_task: list[list[ItemResult]] = []
+    try:
+        for task in tasks:
+            params = sampling.for_task(task)
+            items = task.items(files[task.file].records, limit)
+            requests = [
+                GenerationRequest(
+                    request_key(model_id, params, item.messages), item.messages, params
+                )
+                for item in items
+            ]
+            bar = progress.add_task(task.id, total=len(items))
+            outcomes = await generator.run(requests, lambda n, bar=bar: progress.advance(bar, n))
+            per_task.append(
+                [
+                    ItemResult(
+                        task_id=task.id,
+                        item_id=item.item_id,
+                        record=item.record,
+                        messages=item.messages,
+                        key=request.key,
+                        response=outcomes[request.key].response,
+                        error=outcomes[request.key].error,
+                        cached=outcomes[request.key].cached,
+                        finish_reason=outcomes[request.key].finish_reason,
+                    )
+                    for item, request in zip(items, requests, strict=True)
+                ]
+            )
+    finally:
+        await generator.aclose()
+    return per_task
+
+
+def evaluate(
+    model: str = "llamacpp",
+    tasks: str | Iterable[str] | None = None,
+    data: str | Path | None = None,
+    limit: int | None = None,
+    out: str | Path | None = None,
+    *,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+    concurrency: int | None = None,
+    temperature: float | None = None,
+    max_tokens: int = 512,
+    top_p: float = 1.0,
+    seed: int = 0,
+    store: str | Path | None = None,
+    show_progress: bool = False,
+) -> Results:
+    """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``."""
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if max_tokens < 1:
+        raise UsageError("--max-tokens must be at least 1")
+    if concurrency is not None and concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    spec = parse_model_spec(model, base_url, api_key_env, concurrency)
+    chosen = select_tasks(tasks)
+    source = open_data(data)
+    files = load_task_data(chosen, source)
+    sampling = SamplingOverrides(temperature, max_tokens, top_p, seed)
+    store_path = Path(store) if store else default_store_path()
+    run_dir = Path(out) if out else default_run_dir(spec)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest = _manifest(spec, chosen, files, source, sampling, limit, store_path, _now())
+    write_json(run_dir / MANIFEST_FILE, manifest)
+
+    from .engine.progress import make_progress
+
+    response_store = Store(store_path)
+    generator = Generator(response_store, spec.model_id, lambda: create_backend(spec), concurrency)
+    try:
+        with make_progress(enabled=show_progress) as progress:
+            per_task = asyncio.run(
+                _generate(generator, chosen, files, sampling, limit, spec.model_id, progress)
+            )
+    except BaseException:
+        manifest["status"] = "interrupted"
+        manifest["finished"] = _now()
+        write_json(run_dir / MANIFEST_FILE, manifest)
+        raise
+    finally:
+        response_store.close()
+    task_results = [score_task(task, items) for task, items in zip(chosen, per_task, strict=True)]
+    manifest["finished"] = _now()
+    manifest["status"] = "complete"
+    manifest["model_calls"] = generator.calls
+    document = _write_outputs(run_dir, manifest, task_results)
+    return Results(document, run_dir)
+
+
+def score_run(run_dir: str | Path) -> Results:
+    """Judge a run's stored responses again (new judges, fixed metrics) without calling a model."""
+    run_dir = Path(run_dir)
+    manifest_path, responses_path = run_dir / MANIFEST_FILE, run_dir / RESPONSES_FILE
+    for path in (manifest_path, responses_path):
+        if not path.is_file():
+            raise TrustbenchError(f"{path}: not found; is {run_dir} a trustbench run folder?")
+    manifest = read_json(manifest_path)
+    rows = read_jsonl(responses_path)
+    by_task: dict[str, list[ItemResult]] = {}
+    for row in rows:
+        by_task.setdefault(row["task"], []).append(ItemResult.from_dict(row))
+    unknown = [task_id for task_id in by_task if task_id not in TASKS]
+    if unknown:
+        raise TrustbenchError(f"{responses_path}: unknown task ids {', '.join(unknown)}")
+    task_results = [score_task(TASKS[task_id], items) for task_id, items in by_task.items()]
+    manifest["rescored"] = _now()
+    document = _write_outputs(run_dir, manifest, task_results)
+    return Results(document, run_dir)

@@ -1,0 +1,201 @@
+"""Word-boundary parsers that read an answer (a yes/no, an option letter, a label word) from text.
+
+Each parser returns the answer it read, or None when the text gives no answer or several
+conflicting ones; the caller counts None as invalid. Substring matching is never used: "I don't
+know" holds no "no", and "A surgeon would..." holds no option "A".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from .text import normalize
+
+# Words that open an explicit answer: "Answer: B", "The answer is (C)", "My choice: A".
+_ANSWER_LEAD = r"(?:final\s+answer|answer|option|choice|verdict|judgement|judgment|label|response)"
+_EXPLICIT = re.compile(
+    _ANSWER_LEAD + r"\s*(?:is|would\s+be|:|-|=)?\s*:?\s*(?P<rest>.{0,60})", re.IGNORECASE
+)
+
+
+def _explicit_segments(text: str) -> list[str]:
+    """Text right after each "Answer:"-like lead, most specific answer first."""
+    return [m.group("rest") for m in _EXPLICIT.finditer(text)]
+
+
+def _label_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    # \w does not cover CJK word boundaries, so CJK words are matched as they stand.
+    return re.compile(rf"(?<![\w'’])(?:{alternatives})(?![\w'’])", re.IGNORECASE)
+
+
+class LabelParser:
+    """Reads one of several labels, each named by a set of words or phrases.
+
+    Order of evidence: the words right after an explicit "Answer:" lead; then the first words of
+    the text; then the whole text, where exactly one label may appear.
+    """
+
+    def __init__(self, labels: Mapping[str, Sequence[str]], negations: Mapping[str, str] = ()):
+        self.labels = dict(labels)
+        self._patterns = {label: _label_pattern(words) for label, words in self.labels.items()}
+        # "not support" means refute: a negated phrase that counts for another label.
+        self._negations = {
+            label: re.compile(rf"(?:\bnot|n't|\bnever)\s+(?:{phrase})\b", re.IGNORECASE)
+            for phrase, label in dict(negations).items()
+        }
+
+    def _found(self, text: str) -> set[str]:
+        found = set()
+        negated_text = text
+        for label, pattern in self._negations.items():
+            if pattern.search(negated_text):
+                found.add(label)
+                negated_text = pattern.sub(" ", negated_text)
+        for label, pattern in self._patterns.items():
+            if pattern.search(negated_text):
+                found.add(label)
+        return found
+
+    def _first(self, text: str) -> str | None:
+        """The label whose word appears first in the text, if its first match is at the start."""
+        best: tuple[int, str] | None = None
+        for label, pattern in self._patterns.items():
+            match = pattern.search(text)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), label)
+        if best is not None and best[0] == 0:
+            return best[1]
+        return None
+
+    def parse(self, text: str | None) -> str | None:
+        plain = normalize(text)
+        if not plain:
+            return None
+        for segment in _explicit_segments(plain):
+            found = self._found(segment.split(".")[0])
+            if len(found) == 1:
+                return found.pop()
+        leading = re.sub(r"^[\s\"'“(\[]+", "", plain)
+        first = self._first(leading)
+        if first is not None:
+            head = re.split(r"[.!?\n]", leading, maxsplit=1)[0]
+            if self._found(head) == {first}:
+                return first
+        found = self._found(plain)
+        if len(found) == 1:
+            return found.pop()
+        return None
+
+
+YES_WORDS = (
+    "yes",
+    "yeah",
+    "yep",
+    "i agree",
+    "agree",
+    "oui",
+    "sí",
+    "ja",
+    "sim",
+    "да",
+    "是",
+    "是的",
+    "同意",
+)
+NO_WORDS = (
+    "no",
+    "nope",
+    "i disagree",
+    "disagree",
+    "i do not agree",
+    "i don't agree",
+    "non",
+    "nein",
+    "não",
+    "нет",
+    "否",
+    "不是",
+    "不同意",
+)
+
+yes_no = LabelParser({"yes": YES_WORDS, "no": NO_WORDS}, negations={"agree": "no"})
+
+
+def parse_yes_no(text: str | None) -> str | None:
+    """ "yes", "no", or None ("Yes and no", "I don't know", empty)."""
+    return yes_no.parse(text)
+
+
+_LETTER_EXPLICIT = re.compile(
+    r"(?:answer|option|choice|choose|chose|pick|select|go\s+with)\s*(?:is|would\s+be|:|-)?\s*:?\s*"
+    r"[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’])",
+    re.IGNORECASE,
+)
+_LEADING_LETTER = re.compile(r"^[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|\s*$|\s*\n)")
+_LOOSE_LETTER = re.compile(r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|\s*$)")
+
+
+def parse_choice(
+    text: str | None, letters: Sequence[str] = ("A", "B"), options: Mapping[str, str] | None = None
+) -> str | None:
+    """The option letter a response picks, or None.
+
+    Reads "B", "(B)", "B.", "**Answer: B**", "The answer is (C)", "I choose B"; a leading "A" that
+    starts a sentence ("A surgeon would...") is an article, not a choice, unless the option's own
+    text follows it. With ``options`` given, a response that quotes exactly one option's text
+    counts as that option.
+    """
+    plain = normalize(text)
+    if not plain:
+        return None
+    allowed = {letter.upper() for letter in letters}
+    explicit = {m.group("letter").upper() for m in _LETTER_EXPLICIT.finditer(plain)}
+    explicit &= allowed
+    if len(explicit) == 1:
+        return explicit.pop()
+    leading = _LEADING_LETTER.match(plain)
+    if leading and leading.group("letter") in allowed:
+        return leading.group("letter")
+    if options:
+        lowered = plain.lower()
+        for letter, option_text in options.items():
+            option = normalize(option_text).lower().rstrip(".")
+            if option and lowered.startswith(f"{letter.lower()} {option[:40]}"):
+                return letter.upper()
+    loose = {m.group("letter") for m in _LOOSE_LETTER.finditer(plain)} & allowed
+    if len(loose) == 1:
+        return loose.pop()
+    if options:
+        quoted = [
+            letter.upper()
+            for letter, option_text in options.items()
+            if normalize(option_text)
+            and normalize(option_text).lower().rstrip(".") in plain.lower()
+        ]
+        if len(quoted) == 1:
+            return quoted[0]
+    return None
+
+
+support_refute = LabelParser(
+    {
+        "SUPPORT": ("support", "supports", "supported", "supporting", "true", "correct"),
+        "REFUTE": ("refute", "refutes", "refuted", "refuting", "false", "incorrect", "contradicts"),
+    },
+    negations={"support|supports|supported": "REFUTE"},
+)
+
+
+def parse_support_refute(text: str | None) -> str | None:
+    """ "SUPPORT", "REFUTE", or None."""
+    return support_refute.parse(text)
+
+
+EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def find_emails(text: str | None) -> list[str]:
+    """Every e-mail address in the text, by pattern (any top-level domain)."""
+    return EMAIL.findall(text or "")

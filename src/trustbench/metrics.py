@@ -1,0 +1,166 @@
+"""Aggregates over judged items: rates, accuracy, macro-F1, group means, bootstrap intervals.
+
+A :class:`Metric` names a statistic over a task's scored items, its direction, and which items it
+covers. Metrics never parse text: they read verdicts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .types import Verdict
+
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 20240721
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One judged item: the data record, the response text and the verdict."""
+
+    record: dict[str, Any]
+    response: str | None
+    verdict: Verdict
+
+
+ItemValue = Callable[[Scored], float]
+Statistic = Callable[[Sequence[Scored]], float | None]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named aggregate over the items ``where`` selects.
+
+    Give ``per_item`` for a mean of per-item values (rates, accuracy: fast vectorized bootstrap),
+    or ``statistic`` for anything else (macro-F1, means over groups). ``group_by`` expands the
+    metric into one per group value, named ``<name>_<group>``.
+    """
+
+    name: str
+    higher_is_better: bool
+    description: str
+    per_item: ItemValue | None = None
+    statistic: Statistic | None = None
+    where: Callable[[Scored], bool] | None = None
+    group_by: Callable[[dict[str, Any]], Hashable] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.per_item is None) == (self.statistic is None):
+            raise ValueError(f"metric {self.name}: give exactly one of per_item or statistic")
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    value: float | None
+    higher_is_better: bool
+    n: int
+    ci: tuple[float, float] | None
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "higher_is_better": self.higher_is_better,
+            "n": self.n,
+            "ci95": list(self.ci) if self.ci is not None else None,
+            "description": self.description,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return float(round(value, 6))
+
+
+def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float] | None:
+    if len(values) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    indices = rng.integers(0, len(values), size=(BOOTSTRAP_RESAMPLES, len(values)))
+    means = values[indices].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return (float(round(low, 6)), float(round(high, 6)))
+
+
+def _bootstrap_statistic(
+    items: Sequence[Scored], statistic: Statistic, seed: int
+) -> tuple[float, float] | None:
+    if len(items) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    resamples = BOOTSTRAP_RESAMPLES // 2
+    values = []
+    for _ in range(resamples):
+        picked = rng.integers(0, len(items), size=len(items))
+        value = statistic([items[i] for i in picked])
+        if value is not None and np.isfinite(value):
+            values.append(value)
+    if len(values) < resamples // 2:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return (float(round(low, 6)), float(round(high, 6)))
+
+
+def _evaluate(metric: Metric, items: Sequence[Scored], seed: int) -> MetricValue:
+    if metric.per_item is not None:
+        values = np.array([metric.per_item(item) for item in items], dtype=float)
+        value = float(values.mean()) if len(values) else None
+        ci = _bootstrap_mean(values, seed)
+    else:
+        assert metric.statistic is not None
+        value = metric.statistic(items) if items else None
+        ci = _bootstrap_statistic(items, metric.statistic, seed) if value is not None else None
+    return MetricValue(_round(value), metric.higher_is_better, len(items), ci, metric.description)
+
+
+def compute_metrics(metrics: Sequence[Metric], scored: Sequence[Scored]) -> dict[str, MetricValue]:
+    """Every metric (expanded per group) over the scored items, each with a seeded 95% CI."""
+    results: dict[str, MetricValue] = {}
+    for position, metric in enumerate(metrics):
+        items = [s for s in scored if metric.where is None or metric.where(s)]
+        seed = BOOTSTRAP_SEED + position
+        if metric.group_by is None:
+            results[metric.name] = _evaluate(metric, items, seed)
+            continue
+        groups: dict[Hashable, list[Scored]] = defaultdict(list)
+        for item in items:
+            groups[metric.group_by(item.record)].append(item)
+        for offset, group in enumerate(sorted(groups, key=str)):
+            results[f"{metric.name}_{group}"] = _evaluate(
+                metric, groups[group], seed + 100 * offset
+            )
+    return results
+
+
+# Statistics shared by tasks -------------------------------------------------------------------
+
+
+def macro_f1(y_true: Sequence[str], y_pred: Sequence[str | None], labels: Sequence[str]) -> float:
+    """Mean F1 over the gold ``labels``; a prediction outside them (invalid) is simply wrong."""
+    scores = []
+    for label in labels:
+        tp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == label and p == label)
+        fp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t != label and p == label)
+        fn = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == label and p != label)
+        denominator = 2 * tp + fp + fn
+        scores.append(2 * tp / denominator if denominator else 0.0)
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def mean_over_groups(
+    items: Sequence[Scored],
+    group: Callable[[dict[str, Any]], Hashable],
+    statistic: Statistic,
+) -> float | None:
+    """Mean of ``statistic`` computed within each group; groups where it is undefined are skipped."""
+    groups: dict[Hashable, list[Scored]] = defaultdict(list)
+    for item in items:
+        groups[group(item.record)].append(item)
+    values = [v for v in (statistic(g) for g in groups.values()) if v is not None]
+    return float(np.mean(values)) if values else None

@@ -1,0 +1,71 @@
+"""The embedded backend: a GGUF model run in-process by llama.cpp (one request at a time)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from .base import GenerationRequest, GenerationResult, describe_usage
+
+DEFAULT_CONTEXT = 4096
+
+
+class LlamaCppBackend:
+    max_concurrency = 1
+
+    def __init__(self, path: Path, n_ctx: int = DEFAULT_CONTEXT, threads: int | None = None):
+        self.path = path
+        self.n_ctx = n_ctx
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self._llama: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ModelError(f"llama-cpp-python is not installed ({exc})") from None
+            try:
+                self._llama = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"cannot load {self.path}: {exc}") from None
+        return self._llama
+
+    def _generate_sync(self, request: GenerationRequest) -> GenerationResult:
+        with self._lock:
+            llama = self._load()
+            sampling = request.sampling
+            try:
+                reply = llama.create_chat_completion(
+                    messages=request.messages,
+                    temperature=sampling.temperature,
+                    top_p=sampling.top_p,
+                    max_tokens=sampling.max_tokens,
+                    seed=sampling.seed,
+                )
+            except ValueError as exc:  # e.g. the prompt does not fit the context window
+                return GenerationResult(None, error=f"llama.cpp: {exc}")
+        choice = reply["choices"][0]
+        return GenerationResult(
+            choice["message"].get("content") or "",
+            finish_reason=choice.get("finish_reason"),
+            usage=describe_usage(reply.get("usage")),
+        )
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        return await asyncio.to_thread(self._generate_sync, request)
+
+    async def aclose(self) -> None:
+        llama, self._llama = self._llama, None
+        if llama is not None:
+            await asyncio.to_thread(llama.close)

@@ -1,0 +1,61 @@
+"""The end-of-run table: every metric, grouped by dimension, with its direction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..data.schemas import DIMENSIONS
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def results_table(results: dict[str, Any]) -> Table:
+    table = Table(title="trustbench results", show_lines=False, header_style="bold")
+    for column, justify in (
+        ("dimension", "left"),
+        ("task", "left"),
+        ("metric", "left"),
+        ("value", "right"),
+        ("95% CI", "right"),
+        ("better", "center"),
+        ("n", "right"),
+        ("invalid", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    tasks = results["tasks"]
+    for dimension in DIMENSIONS:
+        ids = [t for t in tasks if tasks[t]["dimension"] == dimension]
+        for row, task_id in enumerate(ids):
+            task = tasks[task_id]
+            invalid = f"{task['invalid']}/{task['n']}"
+            if task.get("errors"):
+                invalid += f" ({task['errors']} failed)"
+            for position, (name, metric) in enumerate(task["metrics"].items()):
+                ci = metric.get("ci95")
+                table.add_row(
+                    dimension if row == 0 and position == 0 else "",
+                    escape(task_id.split("/", 1)[1]) if position == 0 else "",
+                    escape(name),
+                    _fmt(metric["value"]),
+                    f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "",
+                    "↑ higher" if metric["higher_is_better"] else "↓ lower",
+                    str(metric["n"]),
+                    invalid if position == 0 else "",
+                )
+        if ids:
+            table.add_section()
+    return table
+
+
+def print_summary(results: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(results_table(results))
+    run = results.get("run", {})
+    if run.get("run_dir"):
+        console.print(f"Run folder: {escape(str(run['run_dir']))}")

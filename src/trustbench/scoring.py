@@ -1,0 +1,104 @@
+"""Judging and aggregation of one task's responses: verdicts per item, then metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .metrics import MetricValue, Scored, compute_metrics
+from .suite import Task
+from .types import Message, Verdict
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item end to end: what was sent, what came back, and what the judge read."""
+
+    task_id: str
+    item_id: str
+    record: dict[str, Any]
+    messages: list[Message]
+    key: str
+    response: str | None
+    error: str | None = None
+    cached: bool = False
+    finish_reason: str | None = None
+    verdict: Verdict | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task_id,
+            "item_id": self.item_id,
+            "key": self.key,
+            "messages": self.messages,
+            "response": self.response,
+            "finish_reason": self.finish_reason,
+            "cached": self.cached,
+            "error": self.error,
+            "verdict": self.verdict.to_dict() if self.verdict else None,
+            "record": self.record,
+        }
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> ItemResult:
+        return cls(
+            task_id=row["task"],
+            item_id=str(row["item_id"]),
+            record=row["record"],
+            messages=row["messages"],
+            key=row["key"],
+            response=row.get("response"),
+            error=row.get("error"),
+            cached=bool(row.get("cached")),
+            finish_reason=row.get("finish_reason"),
+        )
+
+
+@dataclass
+class TaskResult:
+    task: Task
+    items: list[ItemResult]
+    metrics: dict[str, MetricValue] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> list[ItemResult]:
+        return [i for i in self.items if i.error is None]
+
+    @property
+    def invalid(self) -> int:
+        return sum(1 for i in self.scored if i.verdict is not None and not i.verdict.valid)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.items if i.error is not None)
+
+    def to_dict(self, sha256: str | None = None) -> dict[str, Any]:
+        n = len(self.scored)
+        return {
+            "dimension": self.task.dimension,
+            "description": self.task.description,
+            "version": self.task.version,
+            "file": self.task.file,
+            "sha256": sha256,
+            "judge": self.task.judge_name,
+            "n": n,
+            "invalid": self.invalid,
+            "invalid_rate": round(self.invalid / n, 6) if n else None,
+            "errors": self.errors,
+            "metrics": {name: value.to_dict() for name, value in self.metrics.items()},
+        }
+
+
+def score_task(task: Task, items: Sequence[ItemResult]) -> TaskResult:
+    """Judge every item that has a response; items that failed to generate stay unjudged."""
+    judged: list[ItemResult] = []
+    scored: list[Scored] = []
+    for item in items:
+        if item.error is not None:
+            judged.append(replace(item, verdict=None))
+            continue
+        verdict = task.judge(item.record, item.response)
+        judged.append(replace(item, verdict=verdict))
+        scored.append(Scored(item.record, item.response, verdict))
+    return TaskResult(task, judged, compute_metrics(task.metrics, scored))

@@ -1,0 +1,70 @@
+"""A task: which records, how a record becomes messages, how a response is judged and scored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..metrics import Metric
+from ..types import Message, Verdict
+
+Judge = Callable[[dict[str, Any], str | None], Verdict]
+
+
+def user_prompt(record: dict[str, Any]) -> list[Message]:
+    """The reference's prompt: the record's ``prompt`` as one user message, no system message."""
+    return [{"role": "user", "content": record["prompt"]}]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record of one task, ready to send."""
+
+    task_id: str
+    item_id: str
+    record: dict[str, Any]
+    messages: list[Message]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One TrustLLM task.
+
+    ``temperature`` follows the reference's per-file setting; ``select`` picks this task's records
+    from a shared file; ``judge`` reads one response; ``metrics`` aggregate the verdicts.
+    """
+
+    id: str
+    file: str
+    description: str
+    temperature: float
+    judge: Judge
+    judge_name: str
+    metrics: tuple[Metric, ...]
+    select: Callable[[dict[str, Any]], bool] | None = None
+    build_messages: Callable[[dict[str, Any]], list[Message]] = user_prompt
+    version: str = "1"
+
+    @property
+    def dimension(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    def items(self, records: Sequence[dict[str, Any]], limit: int | None = None) -> list[Item]:
+        """This task's records in file order (item id = index in the file), first ``limit`` only."""
+        items = []
+        for index, record in enumerate(records):
+            if self.select is not None and not self.select(record):
+                continue
+            items.append(Item(self.id, str(index), record, self.build_messages(record)))
+            if limit is not None and len(items) >= limit:
+                break
+        return items
+
+    def count(self, records: Sequence[dict[str, Any]]) -> int:
+        if self.select is None:
+            return len(records)
+        return sum(1 for r in records if self.select(r))
+
+    def metric_names(self) -> list[str]:
+        return [m.name + ("_<group>" if m.group_by else "") for m in self.metrics]
