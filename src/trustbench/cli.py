@@ -163,9 +163,10 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
         return 0
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from .console import make_console
 
     table = Table(header_style="bold")
     table.add_column("task", no_wrap=True)
@@ -177,7 +178,7 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
             f"{m['name']} {'↑' if m['higher_is_better'] else '↓'}" for m in row["metrics"]
         )
         table.add_row(escape(row["id"]), row["dimension"], str(row["items"]), escape(metrics))
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 

@@ -16,6 +16,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ..console import make_console
+
 
 class RateColumn(ProgressColumn):
     def render(self, task: Any) -> Text:
@@ -32,6 +34,6 @@ def make_progress(console: Console | None = None, enabled: bool = True) -> Progr
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=console or Console(stderr=True),
+        console=console or make_console(stderr=True),
         disable=not enabled,
     )

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..console import make_console
 from ..data.schemas import DIMENSIONS
 
 
@@ -54,7 +55,7 @@ def results_table(results: dict[str, Any]) -> Table:
 
 
 def print_summary(results: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     console.print(results_table(results))
     run = results.get("run", {})
     if run.get("run_dir"):
