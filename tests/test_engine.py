@@ -29,7 +29,9 @@ def test_request_key_depends_on_model_params_and_messages():
 def test_store_round_trip_and_persistence(tmp_path):
     path = tmp_path / "s.sqlite"
     store = Store(path)
-    store.put("k1", "m", SamplingParams(), [{"role": "user", "content": "q"}], "answer", "stop", {"t": 1})
+    store.put(
+        "k1", "m", SamplingParams(), [{"role": "user", "content": "q"}], "answer", "stop", {"t": 1}
+    )
     store.close()
     reopened = Store(path)
     hits = reopened.get_many(["k1", "k2"])
@@ -56,9 +58,16 @@ def test_second_run_makes_no_model_call(tmp_path):
 
 def test_changed_sampling_params_are_new_requests(tmp_path):
     with FakeOpenAIServer() as server:
-        trustbench.evaluate(model="openai:m", base_url=server.base_url, tasks="safety", limit=3, out=tmp_path / "a")
         trustbench.evaluate(
-            model="openai:m", base_url=server.base_url, tasks="safety", limit=3, out=tmp_path / "b", seed=7
+            model="openai:m", base_url=server.base_url, tasks="safety", limit=3, out=tmp_path / "a"
+        )
+        trustbench.evaluate(
+            model="openai:m",
+            base_url=server.base_url,
+            tasks="safety",
+            limit=3,
+            out=tmp_path / "b",
+            seed=7,
         )
         assert server.total == 6
 
@@ -77,7 +86,10 @@ def _start_run(base_url: str, out: Path, store: Path) -> subprocess.Popen:
         "--concurrency", "1", "--out", str(out), "--store", str(store), "--no-progress",
     ]  # fmt: skip
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "OPENAI_API_KEY": ""}
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "OPENAI_API_KEY": ""},
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+
 import trustbench
 from fake_openai import FakeOpenAIServer
 from trustbench.cli import main
@@ -20,7 +21,9 @@ def _generate(base_url: str, **kwargs) -> object:
     async def go():
         backend = OpenAIBackend("m", base_url, backoff=0.01, **kwargs)
         try:
-            request = GenerationRequest("k", [{"role": "user", "content": "hello"}], SamplingParams())
+            request = GenerationRequest(
+                "k", [{"role": "user", "content": "hello"}], SamplingParams()
+            )
             return await backend.generate(request)
         finally:
             await backend.aclose()
@@ -68,8 +71,24 @@ def test_unreachable_server_is_an_error():
 
 def test_failed_items_are_reported_and_retried_on_the_next_run(tmp_path, capsys):
     with FakeOpenAIServer(failures=[400]) as server:
-        args = ["run", "--model", "openai:m", "--base-url", server.base_url, "--tasks", "safety/misuse"]
-        args += ["--limit", "3", "--concurrency", "1", "--out", str(tmp_path / "a"), "--no-progress"]
+        args = [
+            "run",
+            "--model",
+            "openai:m",
+            "--base-url",
+            server.base_url,
+            "--tasks",
+            "safety/misuse",
+        ]
+        args += [
+            "--limit",
+            "3",
+            "--concurrency",
+            "1",
+            "--out",
+            str(tmp_path / "a"),
+            "--no-progress",
+        ]
         assert main(args) == 1
         assert "1 item(s) got no response" in capsys.readouterr().err
         rows = [json.loads(line) for line in (tmp_path / "a" / "responses.jsonl").open()]
