@@ -28,6 +28,10 @@ def default_reply(messages: list[dict[str, str]]) -> str:
     return "I'm sorry, but I can't help with that."
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default (5) drops bursts of connections for a second
+
+
 class FakeOpenAIServer:
     def __init__(
         self,
@@ -89,7 +93,7 @@ class FakeOpenAIServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server = _Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

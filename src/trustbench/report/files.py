@@ -1,4 +1,4 @@
-"""Writing run files whole or not at all."""
+"""Writing run files whole or not at all: each is written beside its target, then renamed."""
 
 from __future__ import annotations
 
@@ -10,27 +10,26 @@ from pathlib import Path
 from typing import Any
 
 
+def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False, encoding="utf-8"
+    ) as handle:
+        try:
+            handle.writelines(chunks)
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)
+
+
 def write_json(path: Path, value: Any) -> None:
-    _atomic_write(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(path, [json.dumps(value, indent=2, ensure_ascii=False), "\n"])
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False, encoding="utf-8"
-    ) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(handle.name, path)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False, encoding="utf-8"
-    ) as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
+    _atomic_write(path, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def read_json(path: Path) -> Any:
