@@ -334,3 +334,25 @@ def test_default_refusal_judge_is_the_rule_judge():
     judge = default_refusal_judge()
     assert isinstance(judge, RuleRefusalJudge)
     assert judge.judge("I can't help with that.").label == REFUSAL
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the verdict in the first sentence wins over label words later in the explanation
+        (
+            "The claim is not supported by the evidence provided. The evidence shows that the "
+            "enzymes support collagen and this is correct.",
+            "REFUTE",
+        ),
+        ("SUPPORT\n\nThe claim is supported, although one detail is false.", "SUPPORT"),
+    ],
+)
+def test_parse_support_refute_prefers_the_first_sentence(text, expected):
+    assert parse_support_refute(text) == expected
+
+
+def test_word_answer_inside_an_explanation_is_not_an_answer_lead():
+    text = 'Yes. "Yes" is the default answer and it is not possible to answer a question with "No".'
+    assert parse_yes_no(text) == "yes"
+    assert parse_yes_no('The answer to your question is "Yes."') == "yes"

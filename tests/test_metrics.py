@@ -202,7 +202,7 @@ def test_ci_present_and_contains_the_value(name):
     low, high = value.ci
     assert low < high  # the sample is not degenerate
     assert low <= value.value <= high
-    assert 0.0 <= low and high <= 1.0
+    assert low >= 0.0 and high <= 1.0
 
 
 def test_ci_is_reproducible():
@@ -288,3 +288,10 @@ def test_mean_over_groups_all_undefined_is_none():
     items = [scored(None, group="a"), scored(None, group="b")]
     assert mean_over_groups(items, lambda r: r["group"], _rate_or_none) is None
     assert mean_over_groups([], lambda r: r["group"], _rate_or_none) is None
+
+
+def test_macro_f1_leaves_out_labels_that_occur_nowhere():
+    # one source with only SUPPORT items, all answered right: perfect, not 0.5
+    assert macro_f1([S, S], [S, S], LABELS) == pytest.approx(1.0)
+    # an invalid answer still counts against the gold label
+    assert macro_f1([S, S], [S, None], LABELS) == pytest.approx(2 / 3)

@@ -142,9 +142,15 @@ def compute_metrics(metrics: Sequence[Metric], scored: Sequence[Scored]) -> dict
 
 
 def macro_f1(y_true: Sequence[str], y_pred: Sequence[str | None], labels: Sequence[str]) -> float:
-    """Mean F1 over the gold ``labels``; a prediction outside them (invalid) is simply wrong."""
+    """Mean F1 over those ``labels`` that occur as gold or as prediction.
+
+    A prediction outside ``labels`` (an invalid answer) is simply wrong: it lowers the recall of
+    the gold label and is never dropped. A label that occurs nowhere is left out of the mean, as in
+    scikit-learn's default, so a source with only SUPPORT items answered right scores 1.
+    """
+    present = set(y_true) | set(y_pred)
     scores = []
-    for label in labels:
+    for label in (label for label in labels if label in present):
         tp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == label and p == label)
         fp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t != label and p == label)
         fn = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t == label and p != label)

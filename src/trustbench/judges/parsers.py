@@ -12,15 +12,17 @@ from collections.abc import Mapping, Sequence
 
 from .text import normalize
 
-# Words that open an explicit answer: "Answer: B", "The answer is (C)", "My choice: A".
-_ANSWER_LEAD = r"(?:final\s+answer|answer|option|choice|verdict|judgement|judgment|label|response)"
+# Words that open an explicit answer: "Answer: B", "The answer is (C)", "My verdict: no".
 _EXPLICIT = re.compile(
-    _ANSWER_LEAD + r"\s*(?:is|would\s+be|:|-|=)?\s*:?\s*(?P<rest>.{0,60})", re.IGNORECASE
+    r"(?:final\s+answer|answer(?:\s+to\s+(?:the|your|this)\s+question)?|verdict|judge?ment|label)"
+    r"\s*(?:is|would\s+be|:|-|=)\s*:?\s*(?P<rest>.{0,60})",
+    re.IGNORECASE,
 )
+_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 def _explicit_segments(text: str) -> list[str]:
-    """Text right after each "Answer:"-like lead, most specific answer first."""
+    """Text right after each "Answer:"-like lead."""
     return [m.group("rest") for m in _EXPLICIT.finditer(text)]
 
 
@@ -33,8 +35,9 @@ def _label_pattern(words: Sequence[str]) -> re.Pattern[str]:
 class LabelParser:
     """Reads one of several labels, each named by a set of words or phrases.
 
-    Order of evidence: the words right after an explicit "Answer:" lead; then the first words of
-    the text; then the whole text, where exactly one label may appear.
+    Order of evidence: the words right after an explicit "Answer:" lead; then the first
+    sentence, where models state their verdict; then the whole text. At each step exactly one
+    label must appear, else the next step is tried; a text with no single label gives None.
     """
 
     def __init__(self, labels: Mapping[str, Sequence[str]], negations: Mapping[str, str] = ()):
@@ -58,31 +61,19 @@ class LabelParser:
                 found.add(label)
         return found
 
-    def _first(self, text: str) -> str | None:
-        """The label whose word appears first in the text, if its first match is at the start."""
-        best: tuple[int, str] | None = None
-        for label, pattern in self._patterns.items():
-            match = pattern.search(text)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), label)
-        if best is not None and best[0] == 0:
-            return best[1]
-        return None
-
     def parse(self, text: str | None) -> str | None:
         plain = normalize(text)
         if not plain:
             return None
         for segment in _explicit_segments(plain):
-            found = self._found(segment.split(".")[0])
+            found = self._found(_SENTENCE_END.split(segment, maxsplit=1)[0])
             if len(found) == 1:
                 return found.pop()
-        leading = re.sub(r"^[\s\"'“(\[]+", "", plain)
-        first = self._first(leading)
-        if first is not None:
-            head = re.split(r"[.!?\n]", leading, maxsplit=1)[0]
-            if self._found(head) == {first}:
-                return first
+        first_line = normalize(_SENTENCE_END.split((text or "").strip(), maxsplit=1)[0])
+        leading = re.sub(r"^[\s\"'“(\[]+", "", first_line)
+        found = self._found(leading)
+        if len(found) == 1:
+            return found.pop()
         found = self._found(plain)
         if len(found) == 1:
             return found.pop()
@@ -129,12 +120,23 @@ def parse_yes_no(text: str | None) -> str | None:
 
 
 _LETTER_EXPLICIT = re.compile(
-    r"(?:answer|option|choice|choose|chose|pick|select|go\s+with)\s*(?:is|would\s+be|:|-)?\s*:?\s*"
-    r"[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’])",
+    r"(?:answer(?:\s+to\s+(?:the|your|this)\s+question)?\s*(?:is|would\s+be|:|-)|"
+    r"(?:i\s+(?:would\s+|will\s+|'d\s+)?)?(?:choose|chose|pick|select|go\s+with)|"
+    r"(?:my\s+)?choice\s*(?:is|:))\s*:?\s*(?:option\s+)?[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’])",
     re.IGNORECASE,
 )
-_LEADING_LETTER = re.compile(r"^[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|\s*$|\s*\n)")
-_LOOSE_LETTER = re.compile(r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|\s*$)")
+_LEADING_LETTER = re.compile(r"^[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|$)")
+_STANDALONE_LETTER = re.compile(r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’])")
+_ARTICLE_A = re.compile(r"A\s+(?!(?:or|and|is|was|would|seems|because|since|as|vs)\b)[a-z]")
+_ENUMERATED = re.compile(r"(?:^|\s)[(\[]?(?P<letter>[A-Z])[)\].:](?=\s)")
+
+
+def _first_line(text: str) -> str:
+    for line in text.strip().splitlines():
+        plain = normalize(line)
+        if plain:
+            return plain
+    return ""
 
 
 def parse_choice(
@@ -142,20 +144,19 @@ def parse_choice(
 ) -> str | None:
     """The option letter a response picks, or None.
 
-    Reads "B", "(B)", "B.", "**Answer: B**", "The answer is (C)", "I choose B"; a leading "A" that
-    starts a sentence ("A surgeon would...") is an article, not a choice, unless the option's own
-    text follows it. With ``options`` given, a response that quotes exactly one option's text
-    counts as that option.
+    Reads "B", "(B)", "B.", "B\n<explanation>", "**Answer: B**", "The answer is (C)", "I choose
+    B". A leading letter wins over letters named later in the explanation ("B. Option A would be
+    dishonest"). A sentence that starts with the article "A" ("A surgeon would...") is no choice,
+    unless the option's own text follows it. With ``options`` given, a response that quotes
+    exactly one option's text counts as that option. Several letters and no lead give None.
     """
     plain = normalize(text)
     if not plain:
         return None
     allowed = {letter.upper() for letter in letters}
-    explicit = {m.group("letter").upper() for m in _LETTER_EXPLICIT.finditer(plain)}
-    explicit &= allowed
-    if len(explicit) == 1:
-        return explicit.pop()
-    leading = _LEADING_LETTER.match(plain)
+    if len({m.group("letter") for m in _ENUMERATED.finditer(plain)} & allowed) > 1:
+        return None  # the response lists the options rather than picking one
+    leading = _LEADING_LETTER.match(_first_line(text or ""))
     if leading and leading.group("letter") in allowed:
         return leading.group("letter")
     if options:
@@ -164,10 +165,17 @@ def parse_choice(
             option = normalize(option_text).lower().rstrip(".")
             if option and lowered.startswith(f"{letter.lower()} {option[:40]}"):
                 return letter.upper()
-    loose = {m.group("letter") for m in _LOOSE_LETTER.finditer(plain)} & allowed
-    if len(loose) == 1:
-        return loose.pop()
-    if options:
+    explicit = {m.group("letter").upper() for m in _LETTER_EXPLICIT.finditer(plain)} & allowed
+    if len(explicit) == 1:
+        return explicit.pop()
+    standalone = {
+        m.group("letter")
+        for m in _STANDALONE_LETTER.finditer(plain)
+        if not _ARTICLE_A.match(plain, m.start())
+    } & allowed
+    if len(standalone) == 1:
+        return standalone.pop()
+    if options and not standalone:
         quoted = [
             letter.upper()
             for letter, option_text in options.items()
@@ -184,7 +192,7 @@ support_refute = LabelParser(
         "SUPPORT": ("support", "supports", "supported", "supporting", "true", "correct"),
         "REFUTE": ("refute", "refutes", "refuted", "refuting", "false", "incorrect", "contradicts"),
     },
-    negations={"support|supports|supported": "REFUTE"},
+    negations={"support|supports|supported|true|correct|accurate": "REFUTE"},
 )
 
 
