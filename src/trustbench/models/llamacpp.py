@@ -65,7 +65,12 @@ class LlamaCppBackend:
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         return await asyncio.to_thread(self._generate_sync, request)
 
+    def _close_sync(self) -> None:
+        # Under the lock: a generation still running in the worker thread finishes first.
+        with self._lock:
+            llama, self._llama = self._llama, None
+            if llama is not None:
+                llama.close()
+
     async def aclose(self) -> None:
-        llama, self._llama = self._llama, None
-        if llama is not None:
-            await asyncio.to_thread(llama.close)
+        await asyncio.to_thread(self._close_sync)
