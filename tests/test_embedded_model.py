@@ -47,3 +47,49 @@ def test_cli_run_on_every_task_then_resume_and_rescore(tmp_path):
 
     rescored = trustbench.score_run(out)
     assert rescored.tasks == results["tasks"]
+
+
+def _stored(store) -> int:
+    import sqlite3
+
+    if not store.exists():
+        return 0
+    with sqlite3.connect(store) as db:
+        return db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+
+def test_ctrl_c_stops_a_generation_at_once_and_the_run_resumes(tmp_path):
+    import signal
+    import time
+
+    store, out = tmp_path / "store.sqlite", tmp_path / "run"
+    command = [sys.executable, "-m", "trustbench", "run", "--tasks", "safety", "--limit", "6"]
+    command += [
+        "--max-tokens",
+        "400",
+        "--temperature",
+        "1.0",
+        "--out",
+        str(out),
+        "--store",
+        str(store),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while _stored(store) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)  # let the next generation start
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - sent < 10
+    assert "interrupted" in stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    stored = _stored(store)
+    assert 1 <= stored < 6
+    resumed = subprocess.run(
+        command + ["--no-progress"], capture_output=True, text=True, timeout=600
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((out / "run.json").read_text())["model_calls"] == 6 - stored

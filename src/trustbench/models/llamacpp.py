@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import ModelError
 from .base import GenerationRequest, GenerationResult, describe_usage
 
@@ -23,6 +25,7 @@ class LlamaCppBackend:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._llama: Any = None
         self._lock = threading.Lock()
+        self._closing = threading.Event()
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -52,9 +55,12 @@ class LlamaCppBackend:
                     top_p=sampling.top_p,
                     max_tokens=sampling.max_tokens,
                     seed=sampling.seed,
+                    logits_processor=[self._stop_when_closing],
                 )
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 return GenerationResult(None, error=f"llama.cpp: {exc}")
+        if self._closing.is_set():  # cut short by Ctrl-C: not a real response, not stored
+            return GenerationResult(None, error="cancelled")
         choice = reply["choices"][0]
         return GenerationResult(
             choice["message"].get("content") or "",
@@ -65,6 +71,14 @@ class LlamaCppBackend:
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         return await asyncio.to_thread(self._generate_sync, request)
 
+    def _stop_when_closing(self, input_ids: Any, scores: Any) -> Any:
+        # Called once per generated token. When closing (Ctrl-C), only end-of-sequence may come
+        # next, so a long generation stops at once; exceptions cannot cross llama.cpp's callback.
+        if self._closing.is_set() and self._llama is not None:
+            scores[:] = -np.inf
+            scores[self._llama.token_eos()] = 0.0
+        return scores
+
     def _close_sync(self) -> None:
         # Under the lock: a generation still running in the worker thread finishes first.
         with self._lock:
@@ -73,4 +87,5 @@ class LlamaCppBackend:
                 llama.close()
 
     async def aclose(self) -> None:
+        self._closing.set()
         await asyncio.to_thread(self._close_sync)
