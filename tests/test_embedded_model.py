@@ -54,8 +54,11 @@ def _stored(store) -> int:
 
     if not store.exists():
         return 0
-    with sqlite3.connect(store) as db:
-        return db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    try:
+        with sqlite3.connect(store) as db:
+            return db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    except sqlite3.OperationalError:  # the run has created the file but not yet the table
+        return 0
 
 
 def test_ctrl_c_stops_a_generation_at_once_and_the_run_resumes(tmp_path):

@@ -75,8 +75,11 @@ def test_changed_sampling_params_are_new_requests(tmp_path):
 def _stored_prompts(store: Path) -> set[str]:
     if not store.exists():
         return set()
-    with sqlite3.connect(store) as db:
-        rows = db.execute("SELECT messages FROM responses").fetchall()
+    try:
+        with sqlite3.connect(store) as db:
+            rows = db.execute("SELECT messages FROM responses").fetchall()
+    except sqlite3.OperationalError:  # the run has created the file but not yet the table
+        return set()
     return {json.loads(messages)[-1]["content"] for (messages,) in rows}
 
 

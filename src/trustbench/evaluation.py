@@ -11,12 +11,12 @@ from typing import Any
 
 from ._version import __version__
 from .data import DataSource, LoadedFile, open_data
-from .engine import Generator, Store, default_store_path
+from .engine import Generator, Outcome, Store, default_store_path
 from .errors import TrustbenchError, UsageError
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
 from .scoring import ItemResult, TaskResult, score_task
-from .suite import TASKS, Task, select_tasks
+from .suite import TASKS, Item, Task, select_tasks
 from .types import SamplingParams, request_key
 
 RESULTS_FILE = "results.json"
@@ -156,41 +156,41 @@ async def _generate(
     files: dict[str, LoadedFile],
     sampling: SamplingOverrides,
     limit: int | None,
-    model_id: str,
     progress: Any,
 ) -> list[list[ItemResult]]:
+    """Each task's items with their responses (or errors), one progress bar per task."""
     per_task: list[list[ItemResult]] = []
     try:
         for task in tasks:
             params = sampling.for_task(task)
             items = task.items(files[task.file].records, limit)
+            keys = [request_key(generator.model_id, params, item.messages) for item in items]
             requests = [
-                GenerationRequest(
-                    request_key(model_id, params, item.messages), item.messages, params
-                )
-                for item in items
+                GenerationRequest(key, item.messages, params)
+                for key, item in zip(keys, items, strict=True)
             ]
             bar = progress.add_task(task.id, total=len(items))
             outcomes = await generator.run(requests, lambda n, bar=bar: progress.advance(bar, n))
             per_task.append(
-                [
-                    ItemResult(
-                        task_id=task.id,
-                        item_id=item.item_id,
-                        record=item.record,
-                        messages=item.messages,
-                        key=request.key,
-                        response=outcomes[request.key].response,
-                        error=outcomes[request.key].error,
-                        cached=outcomes[request.key].cached,
-                        finish_reason=outcomes[request.key].finish_reason,
-                    )
-                    for item, request in zip(items, requests, strict=True)
-                ]
+                [_item_result(item, outcomes[key]) for key, item in zip(keys, items, strict=True)]
             )
     finally:
         await generator.aclose()
     return per_task
+
+
+def _item_result(item: Item, outcome: Outcome) -> ItemResult:
+    return ItemResult(
+        task_id=item.task_id,
+        item_id=item.item_id,
+        record=item.record,
+        messages=item.messages,
+        key=outcome.key,
+        response=outcome.response,
+        error=outcome.error,
+        cached=outcome.cached,
+        finish_reason=outcome.finish_reason,
+    )
 
 
 def evaluate(
@@ -225,6 +225,8 @@ def evaluate(
     store_path = Path(store) if store else default_store_path()
     run_dir = Path(out) if out else default_run_dir(spec)
     run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (RESULTS_FILE, RESPONSES_FILE):  # from an earlier run into the same folder
+        (run_dir / stale).unlink(missing_ok=True)
     manifest = _manifest(spec, chosen, files, source, sampling, limit, store_path, _now())
     write_json(run_dir / MANIFEST_FILE, manifest)
 
@@ -234,9 +236,7 @@ def evaluate(
     generator = Generator(response_store, spec.model_id, lambda: create_backend(spec), concurrency)
     try:
         with make_progress(enabled=show_progress) as progress:
-            per_task = asyncio.run(
-                _generate(generator, chosen, files, sampling, limit, spec.model_id, progress)
-            )
+            per_task = asyncio.run(_generate(generator, chosen, files, sampling, limit, progress))
     except BaseException:
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
