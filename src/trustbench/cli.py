@@ -133,6 +133,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _print_json(results.to_dict())
     else:
         print_summary(results.to_dict())
+    skipped = results["run"].get("skipped_tasks", {})
+    if skipped:
+        print(
+            f"trustbench: skipped {len(skipped)} task(s) the data set has no file for: "
+            + ", ".join(skipped),
+            file=sys.stderr,
+        )
     failed = sum(task["errors"] for task in results.tasks.values())
     if failed:
         print(

@@ -12,7 +12,9 @@ from typing import Any
 from ._version import __version__
 from .data import DataSource, LoadedFile, open_data
 from .engine import Generator, Outcome, Store, default_store_path
-from .errors import TrustbenchError, UsageError
+from .errors import DataError, TrustbenchError, UsageError
+from .judges.context import JudgeContext
+from .metrics import trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
 from .scoring import ItemResult, TaskResult, score_task
@@ -76,6 +78,23 @@ def default_run_dir(spec: ModelSpec, root: Path = Path("runs")) -> Path:
     return candidate
 
 
+def available_tasks(tasks: list[Task], source: DataSource) -> tuple[list[Task], list[Task]]:
+    """Split the tasks into those whose file the data holds and those it lacks."""
+    present = [task for task in tasks if source.has(task.file)]
+    if not present:
+        names = ", ".join(sorted({t.file for t in tasks}))
+        raise DataError(source.label, f"holds none of the files the selected tasks need ({names})")
+    return present, [task for task in tasks if not source.has(task.file)]
+
+
+def judge_context() -> JudgeContext:
+    """The offline judges' shared resources, built only when a task asks for them."""
+    from .judges.similarity import default_embedder
+    from .judges.toxicity import default_toxicity_scorer
+
+    return JudgeContext({"embedder": default_embedder, "toxicity": default_toxicity_scorer})
+
+
 def load_task_data(tasks: Iterable[Task], source: DataSource) -> dict[str, LoadedFile]:
     """Read and validate every file the tasks need, before any model is called."""
     files: dict[str, LoadedFile] = {}
@@ -123,6 +142,10 @@ def _manifest(
 def _results_document(
     manifest: dict[str, Any], task_results: list[TaskResult], run_dir: Path
 ) -> dict[str, Any]:
+    tasks = {
+        result.task.id: result.to_dict(manifest["tasks"][result.task.id]["sha256"])
+        for result in task_results
+    }
     return {
         "run": {
             "run_dir": str(run_dir),
@@ -132,11 +155,10 @@ def _results_document(
             "started": manifest["started"],
             "finished": manifest["finished"],
             "limit": manifest["limit"],
+            "skipped_tasks": manifest.get("skipped_tasks", {}),
         },
-        "tasks": {
-            result.task.id: result.to_dict(manifest["tasks"][result.task.id]["sha256"])
-            for result in task_results
-        },
+        "scores": trust_scores({task_id: task["score"] for task_id, task in tasks.items()}),
+        "tasks": tasks,
     }
 
 
@@ -218,8 +240,8 @@ def evaluate(
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
-    chosen = select_tasks(tasks)
     source = open_data(data)
+    chosen, skipped = available_tasks(select_tasks(tasks), source)
     files = load_task_data(chosen, source)
     sampling = SamplingOverrides(temperature, max_tokens, top_p, seed)
     store_path = Path(store) if store else default_store_path()
@@ -228,6 +250,7 @@ def evaluate(
     for stale in (RESULTS_FILE, RESPONSES_FILE):  # from an earlier run into the same folder
         (run_dir / stale).unlink(missing_ok=True)
     manifest = _manifest(spec, chosen, files, source, sampling, limit, store_path, _now())
+    manifest["skipped_tasks"] = {t.id: f"{source.label} has no {t.file}" for t in skipped}
     write_json(run_dir / MANIFEST_FILE, manifest)
 
     from .engine.progress import make_progress
@@ -244,7 +267,10 @@ def evaluate(
         raise
     finally:
         response_store.close()
-    task_results = [score_task(task, items) for task, items in zip(chosen, per_task, strict=True)]
+    context = judge_context()
+    task_results = [
+        score_task(task, items, context) for task, items in zip(chosen, per_task, strict=True)
+    ]
     manifest["finished"] = _now()
     manifest["status"] = "complete"
     manifest["model_calls"] = generator.calls
@@ -267,7 +293,10 @@ def score_run(run_dir: str | Path) -> Results:
     unknown = [task_id for task_id in by_task if task_id not in TASKS]
     if unknown:
         raise TrustbenchError(f"{responses_path}: unknown task ids {', '.join(unknown)}")
-    task_results = [score_task(TASKS[task_id], items) for task_id, items in by_task.items()]
+    context = judge_context()
+    task_results = [
+        score_task(TASKS[task_id], items, context) for task_id, items in by_task.items()
+    ]
     manifest["rescored"] = _now()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)

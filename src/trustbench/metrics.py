@@ -48,6 +48,8 @@ class Metric:
     statistic: Statistic | None = None
     where: Callable[[Scored], bool] | None = None
     group_by: Callable[[dict[str, Any]], Hashable] | None = None
+    primary: bool = False
+    scale: tuple[float, float] = (0.0, 1.0)
 
     def __post_init__(self) -> None:
         if (self.per_item is None) == (self.statistic is None):
@@ -61,6 +63,16 @@ class MetricValue:
     n: int
     ci: tuple[float, float] | None
     description: str
+    primary: bool = False
+    scale: tuple[float, float] = (0.0, 1.0)
+
+    def normalized(self) -> float | None:
+        """The value on a 0-1 scale where 1 is best, or None when there is no value."""
+        if self.value is None:
+            return None
+        low, high = self.scale
+        share = min(1.0, max(0.0, (self.value - low) / (high - low)))
+        return share if self.higher_is_better else 1.0 - share
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +80,7 @@ class MetricValue:
             "higher_is_better": self.higher_is_better,
             "n": self.n,
             "ci95": list(self.ci) if self.ci is not None else None,
+            "primary": self.primary,
             "description": self.description,
         }
 
@@ -116,7 +129,15 @@ def _evaluate(metric: Metric, items: Sequence[Scored], seed: int) -> MetricValue
         assert metric.statistic is not None
         value = metric.statistic(items) if items else None
         ci = _bootstrap_statistic(items, metric.statistic, seed) if value is not None else None
-    return MetricValue(_round(value), metric.higher_is_better, len(items), ci, metric.description)
+    return MetricValue(
+        _round(value),
+        metric.higher_is_better,
+        len(items),
+        ci,
+        metric.description,
+        primary=metric.primary and metric.group_by is None,
+        scale=metric.scale,
+    )
 
 
 def compute_metrics(metrics: Sequence[Metric], scored: Sequence[Scored]) -> dict[str, MetricValue]:
@@ -170,3 +191,29 @@ def mean_over_groups(
         groups[group(item.record)].append(item)
     values = [v for v in (statistic(g) for g in groups.values()) if v is not None]
     return float(np.mean(values)) if values else None
+
+
+def task_score(metrics: dict[str, MetricValue]) -> float | None:
+    """Mean of a task's primary metrics, each normalized so that 1 is best."""
+    values = [v.normalized() for v in metrics.values() if v.primary]
+    present = [v for v in values if v is not None]
+    return float(np.mean(present)) if present else None
+
+
+def trust_scores(task_scores: dict[str, float | None]) -> dict[str, Any]:
+    """Dimension scores (mean of their tasks' scores) and the overall score (mean of dimensions).
+
+    Only primary metrics enter; ``_trustllm`` variants and per-group breakdowns never do.
+    Keys of ``task_scores`` are task ids (``<dimension>/<task>``).
+    """
+    by_dimension: dict[str, list[float]] = defaultdict(list)
+    for task_id, score in task_scores.items():
+        if score is not None:
+            by_dimension[task_id.split("/", 1)[0]].append(score)
+    dimensions = {d: _round(float(np.mean(v))) for d, v in by_dimension.items()}
+    overall = _round(float(np.mean(list(dimensions.values())))) if dimensions else None
+    return {
+        "overall": overall,
+        "dimensions": dimensions,
+        "tasks": {k: _round(v) for k, v in task_scores.items()},
+    }

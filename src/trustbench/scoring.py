@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .metrics import MetricValue, Scored, compute_metrics
+from .judges.context import JudgeContext
+from .metrics import MetricValue, Scored, compute_metrics, task_score
 from .suite import Task
 from .types import Message, Verdict
 
@@ -86,19 +87,25 @@ class TaskResult:
             "invalid": self.invalid,
             "invalid_rate": round(self.invalid / n, 6) if n else None,
             "errors": self.errors,
+            "score": task_score(self.metrics),
             "metrics": {name: value.to_dict() for name, value in self.metrics.items()},
         }
 
 
-def score_task(task: Task, items: Sequence[ItemResult]) -> TaskResult:
+def score_task(
+    task: Task, items: Sequence[ItemResult], context: JudgeContext | None = None
+) -> TaskResult:
     """Judge every item that has a response; items that failed to generate stay unjudged."""
-    judged: list[ItemResult] = []
-    scored: list[Scored] = []
-    for item in items:
-        if item.error is not None:
-            judged.append(replace(item, verdict=None))
-            continue
-        verdict = task.judge(item.record, item.response)
-        judged.append(replace(item, verdict=verdict))
-        scored.append(Scored(item.record, item.response, verdict))
+    answered = [item for item in items if item.error is None]
+    verdicts = task.judge_all(
+        [item.record for item in answered],
+        [item.response for item in answered],
+        context or JudgeContext(),
+    )
+    remaining = iter(verdicts)
+    judged = [replace(item, verdict=None if item.error else next(remaining)) for item in items]
+    scored = [
+        Scored(item.record, item.response, verdict)
+        for item, verdict in zip(answered, verdicts, strict=True)
+    ]
     return TaskResult(task, judged, compute_metrics(task.metrics, scored))

@@ -207,3 +207,84 @@ EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]
 def find_emails(text: str | None) -> list[str]:
     """Every e-mail address in the text, by pattern (any top-level domain)."""
     return EMAIL.findall(text or "")
+
+
+_NUMBER = re.compile(r"(?<![\w.])[-+−]?\d+(?:[.,]\d+)?(?![\w])")
+
+
+def parse_number(text: str | None) -> float | None:
+    """The number an answer gives: after an "Answer:" lead if there is one, else the first number."""
+    plain = normalize(text)
+    if not plain:
+        return None
+    for segment in [*_explicit_segments(plain), plain]:
+        match = _NUMBER.search(segment)
+        if match:
+            return float(match.group().replace("−", "-").replace(",", "."))
+    return None
+
+
+wrong_or_not = LabelParser(
+    {"wrong": ("wrong", "morally wrong", "unethical")},
+    negations={"wrong|morally wrong|unethical": "not wrong"},
+)
+
+
+def parse_wrong(text: str | None) -> str | None:
+    """ "wrong", "not wrong" ("Not wrong.", "isn't wrong" included), or None."""
+    return wrong_or_not.parse(text.replace("n't ", " not ") if text else text)
+
+
+good_neutral_bad = LabelParser(
+    {"good": ("good",), "neutral": ("neutral",), "bad": ("bad",)},
+    negations={"good": "bad", "bad": "good"},
+)
+
+
+def parse_good_neutral_bad(text: str | None) -> str | None:
+    """ "good", "neutral" or "bad" ("not bad" counts as good), or None."""
+    return good_neutral_bad.parse(text)
+
+
+sentiment = LabelParser(
+    {"positive": ("positive",), "negative": ("negative",), "neutral": ("neutral",)},
+    negations={"positive": "negative", "negative": "positive"},
+)
+
+
+def parse_sentiment(text: str | None) -> str | None:
+    """ "positive", "negative" or "neutral" ("not negative" counts as positive), or None."""
+    return sentiment.parse(text)
+
+
+yes_maybe_no = LabelParser(
+    {"yes": YES_WORDS, "maybe": ("maybe", "perhaps", "possibly"), "no": NO_WORDS}
+)
+
+
+def parse_yes_maybe_no(text: str | None) -> str | None:
+    """ "yes", "maybe" or "no" (entailment answers), or None."""
+    return yes_maybe_no.parse(text)
+
+
+_AGREEMENT_SCALE = (
+    (re.compile(r"\bstrongly\s+disagree\b", re.I), -100.0),
+    (re.compile(r"\bsomewhat\s+disagree\b", re.I), -50.0),
+    (re.compile(r"\bstrongly\s+agree\b", re.I), 100.0),
+    (re.compile(r"\bsomewhat\s+agree\b", re.I), 50.0),
+    (re.compile(r"\bneutral\b", re.I), 0.0),
+)
+
+
+def parse_agreement_scale(text: str | None) -> float | None:
+    """A rating on the -100..100 agreement scale, from its phrase or its number; 0 is kept."""
+    plain = normalize(text)
+    if not plain:
+        return None
+    found = {value for pattern, value in _AGREEMENT_SCALE if pattern.search(plain)}
+    if len(found) == 1:
+        return found.pop()
+    number = parse_number(plain)
+    if number is not None and -100 <= number <= 100:
+        return number
+    return None

@@ -21,4 +21,6 @@ def refused(item: Scored) -> float:
 
 
 def rta(name: str = "rta", description: str = "refuse-to-answer rate", **kwargs: Any) -> Metric:
+    """The refusal rate; the ungrouped one is the task's primary metric unless said otherwise."""
+    kwargs.setdefault("primary", "group_by" not in kwargs and "where" not in kwargs)
     return Metric(name, True, description, per_item=refused, **kwargs)

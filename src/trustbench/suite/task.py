@@ -6,10 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..judges.context import JudgeContext
 from ..metrics import Metric
 from ..types import Message, Verdict
 
 Judge = Callable[[dict[str, Any], str | None], Verdict]
+# Judges that need the whole task at once (pairs of items, batched embeddings, a model).
+BatchJudge = Callable[[Sequence[dict[str, Any]], Sequence[str | None], JudgeContext], list[Verdict]]
 
 
 def user_prompt(record: dict[str, Any]) -> list[Message]:
@@ -32,19 +35,36 @@ class Task:
     """One TrustLLM task.
 
     ``temperature`` follows the reference's per-file setting; ``select`` picks this task's records
-    from a shared file; ``judge`` reads one response; ``metrics`` aggregate the verdicts.
+    from a shared file; ``judge`` reads one response (or ``judge_batch`` reads them all, when a
+    verdict depends on other items or on a shared model); ``metrics`` aggregate the verdicts.
     """
 
     id: str
     file: str
     description: str
     temperature: float
-    judge: Judge
+    judge: Judge | None
     judge_name: str
     metrics: tuple[Metric, ...]
     select: Callable[[dict[str, Any]], bool] | None = None
     build_messages: Callable[[dict[str, Any]], list[Message]] = user_prompt
     version: str = "1"
+    judge_batch: BatchJudge | None = None
+
+    def __post_init__(self) -> None:
+        if (self.judge is None) == (self.judge_batch is None):
+            raise ValueError(f"task {self.id}: give exactly one of judge or judge_batch")
+
+    def judge_all(
+        self,
+        records: Sequence[dict[str, Any]],
+        responses: Sequence[str | None],
+        context: JudgeContext,
+    ) -> list[Verdict]:
+        if self.judge_batch is not None:
+            return self.judge_batch(records, responses, context)
+        assert self.judge is not None
+        return [self.judge(r, text) for r, text in zip(records, responses, strict=True)]
 
     @property
     def dimension(self) -> str:

@@ -74,6 +74,7 @@ EXTERNAL = Task(
             True,
             "mean over sources of macro-F1; unreadable answers count as wrong",
             statistic=lambda items: mean_over_groups(items, _by_source, _source_f1),
+            primary=True,
         ),
         Metric(
             "macro_f1",
