@@ -12,3 +12,11 @@ def isolated_store(tmp_path, monkeypatch):
     store = tmp_path / "store.sqlite"
     monkeypatch.setenv("TRUSTBENCH_STORE", str(store))
     return store
+
+
+@pytest.fixture(scope="session")
+def judge_ctx():
+    """The real offline judge resources (MiniLM embedder, toxicity scorer), built once per session."""
+    from trustbench.evaluation import judge_context
+
+    return judge_context()
