@@ -56,6 +56,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     sampling.add_argument("--max-tokens", type=int, default=512, help="default 512")
     sampling.add_argument("--top-p", type=float, default=1.0)
     sampling.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    _add_judge_arguments(parser)
     output = parser.add_argument_group("output")
     output.add_argument(
         "--out", metavar="DIR", help="run folder (default runs/<date-time>-<model>)"
@@ -68,6 +69,17 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     output.add_argument("--no-progress", action="store_true", help="no progress bars")
     output.add_argument("--json", action="store_true", help="print results.json instead of a table")
+
+
+def _add_judge_arguments(parser: argparse.ArgumentParser) -> None:
+    judge = parser.add_argument_group("judge (default: offline judges only)")
+    judge.add_argument(
+        "--judge",
+        metavar="MODEL",
+        help="a model spec to use as LLM judge where the reference uses GPT-4 (e.g. openai:gpt-4o)",
+    )
+    judge.add_argument("--judge-base-url", help="endpoint of the judge model")
+    judge.add_argument("--judge-api-key-env", metavar="NAME", help="variable holding its API key")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = commands.add_parser("score", help="re-judge a run's stored responses (no model calls)")
     score.add_argument("run_dir", metavar="RUN_DIR")
+    _add_judge_arguments(score)
+    score.add_argument("--store", metavar="PATH", help="store for LLM-judge verdicts")
     score.add_argument("--json", action="store_true", help="print results.json instead of a table")
 
     tasks = commands.add_parser("tasks", help="list tasks with dimension, items and metrics")
@@ -127,6 +141,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         top_p=args.top_p,
         seed=args.seed,
         store=args.store,
+        judge=args.judge,
+        judge_base_url=args.judge_base_url,
+        judge_api_key_env=args.judge_api_key_env,
         show_progress=not args.no_progress,
     )
     if args.json:
@@ -155,7 +172,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from .api import score_run
     from .report.terminal import print_summary
 
-    results = score_run(args.run_dir)
+    results = score_run(
+        args.run_dir,
+        judge=args.judge,
+        judge_base_url=args.judge_base_url,
+        judge_api_key_env=args.judge_api_key_env,
+        store=args.store,
+    )
     if args.json:
         _print_json(results.to_dict())
     else:

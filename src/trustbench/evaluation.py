@@ -87,12 +87,32 @@ def available_tasks(tasks: list[Task], source: DataSource) -> tuple[list[Task], 
     return present, [task for task in tasks if not source.has(task.file)]
 
 
-def judge_context() -> JudgeContext:
-    """The offline judges' shared resources, built only when a task asks for them."""
+def judge_context(judge: ModelSpec | None = None, store: Store | None = None) -> JudgeContext:
+    """The judges' shared resources, built only when a task asks for them.
+
+    With ``judge`` (a model spec) and a ``store``, tasks that the reference scores with GPT-4 use
+    that model as an LLM judge instead of their offline default.
+    """
     from .judges.similarity import default_embedder
     from .judges.toxicity import default_toxicity_scorer
 
-    return JudgeContext({"embedder": default_embedder, "toxicity": default_toxicity_scorer})
+    factories: dict[str, Any] = {"embedder": default_embedder, "toxicity": default_toxicity_scorer}
+    if judge is not None:
+        if store is None:
+            raise ValueError("an LLM judge needs a store for its verdicts")
+        from .judges.llm import LLMJudge
+
+        factories["llm"] = lambda: LLMJudge(judge, store)
+    return JudgeContext(factories)
+
+
+def _judges_used(context: JudgeContext) -> dict[str, str]:
+    used = {}
+    for name, resource in context.built().items():
+        used[name] = f"{resource.name} v{getattr(resource, 'version', '1')}"
+        if name == "llm":
+            used[name] = resource.name
+    return used
 
 
 def load_task_data(tasks: Iterable[Task], source: DataSource) -> dict[str, LoadedFile]:
@@ -230,9 +250,16 @@ def evaluate(
     top_p: float = 1.0,
     seed: int = 0,
     store: str | Path | None = None,
+    judge: str | None = None,
+    judge_base_url: str | None = None,
+    judge_api_key_env: str | None = None,
     show_progress: bool = False,
 ) -> Results:
-    """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``."""
+    """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
+
+    ``judge`` names a model (same specs as ``model``) to use as an LLM judge where the reference
+    uses GPT-4; without it every judge is offline.
+    """
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
     if max_tokens < 1:
@@ -240,6 +267,7 @@ def evaluate(
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
+    judge_spec = parse_model_spec(judge, judge_base_url, judge_api_key_env) if judge else None
     source = open_data(data)
     chosen, skipped = available_tasks(select_tasks(tasks), source)
     files = load_task_data(chosen, source)
@@ -251,6 +279,7 @@ def evaluate(
         (run_dir / stale).unlink(missing_ok=True)
     manifest = _manifest(spec, chosen, files, source, sampling, limit, store_path, _now())
     manifest["skipped_tasks"] = {t.id: f"{source.label} has no {t.file}" for t in skipped}
+    manifest["judge_model"] = judge_spec.describe() if judge_spec else None
     write_json(run_dir / MANIFEST_FILE, manifest)
 
     from .engine.progress import make_progress
@@ -267,10 +296,9 @@ def evaluate(
         raise
     finally:
         response_store.close()
-    context = judge_context()
-    task_results = [
-        score_task(task, items, context) for task, items in zip(chosen, per_task, strict=True)
-    ]
+    task_results, manifest["judges"] = _score(
+        list(zip(chosen, per_task, strict=True)), judge_spec, store_path
+    )
     manifest["finished"] = _now()
     manifest["status"] = "complete"
     manifest["model_calls"] = generator.calls
@@ -278,8 +306,31 @@ def evaluate(
     return Results(document, run_dir)
 
 
-def score_run(run_dir: str | Path) -> Results:
-    """Judge a run's stored responses again (new judges, fixed metrics) without calling a model."""
+def _score(
+    work: list[tuple[Task, list[ItemResult]]], judge: ModelSpec | None, store_path: Path
+) -> tuple[list[TaskResult], dict[str, str]]:
+    """Judge and aggregate every task; return the results and the judges that were used."""
+    store = Store(store_path) if judge is not None else None
+    try:
+        context = judge_context(judge, store)
+        results = [score_task(task, items, context) for task, items in work]
+        return results, _judges_used(context)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def score_run(
+    run_dir: str | Path,
+    judge: str | None = None,
+    judge_base_url: str | None = None,
+    judge_api_key_env: str | None = None,
+    store: str | Path | None = None,
+) -> Results:
+    """Judge a run's stored responses again (new judges, fixed metrics) without calling the model.
+
+    Only an LLM judge given with ``judge`` makes calls, to that judge model.
+    """
     run_dir = Path(run_dir)
     manifest_path, responses_path = run_dir / MANIFEST_FILE, run_dir / RESPONSES_FILE
     for path in (manifest_path, responses_path):
@@ -293,10 +344,11 @@ def score_run(run_dir: str | Path) -> Results:
     unknown = [task_id for task_id in by_task if task_id not in TASKS]
     if unknown:
         raise TrustbenchError(f"{responses_path}: unknown task ids {', '.join(unknown)}")
-    context = judge_context()
-    task_results = [
-        score_task(TASKS[task_id], items, context) for task_id, items in by_task.items()
-    ]
+    judge_spec = parse_model_spec(judge, judge_base_url, judge_api_key_env) if judge else None
+    store_path = Path(store) if store else default_store_path()
+    work = [(TASKS[task_id], items) for task_id, items in by_task.items()]
+    task_results, manifest["judges"] = _score(work, judge_spec, store_path)
+    manifest["judge_model"] = judge_spec.describe() if judge_spec else None
     manifest["rescored"] = _now()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)

@@ -50,6 +50,7 @@ class Metric:
     group_by: Callable[[dict[str, Any]], Hashable] | None = None
     primary: bool = False
     scale: tuple[float, float] = (0.0, 1.0)
+    undefined: str = "undefined for these items"  # why the value can be null, said in results
 
     def __post_init__(self) -> None:
         if (self.per_item is None) == (self.statistic is None):
@@ -65,6 +66,7 @@ class MetricValue:
     description: str
     primary: bool = False
     scale: tuple[float, float] = (0.0, 1.0)
+    note: str | None = None
 
     def normalized(self) -> float | None:
         """The value on a 0-1 scale where 1 is best, or None when there is no value."""
@@ -82,6 +84,7 @@ class MetricValue:
             "ci95": list(self.ci) if self.ci is not None else None,
             "primary": self.primary,
             "description": self.description,
+            **({"note": self.note} if self.note else {}),
         }
 
 
@@ -129,14 +132,19 @@ def _evaluate(metric: Metric, items: Sequence[Scored], seed: int) -> MetricValue
         assert metric.statistic is not None
         value = metric.statistic(items) if items else None
         ci = _bootstrap_statistic(items, metric.statistic, seed) if value is not None else None
+    value = _round(value)
+    note = None
+    if value is None:
+        note = "no items to score" if not items else metric.undefined
     return MetricValue(
-        _round(value),
+        value,
         metric.higher_is_better,
         len(items),
         ci,
         metric.description,
         primary=metric.primary and metric.group_by is None,
         scale=metric.scale,
+        note=note,
     )
 
 

@@ -27,3 +27,7 @@ class JudgeContext:
 
     def has(self, name: str) -> bool:
         return name in self.factories
+
+    def built(self) -> dict[str, Any]:
+        """The resources some judge actually used."""
+        return dict(self._built)
