@@ -50,7 +50,7 @@ class Metric:
     group_by: Callable[[dict[str, Any]], Hashable] | None = None
     primary: bool = False
     scale: tuple[float, float] = (0.0, 1.0)
-    undefined: str = "undefined for these items"  # why the value can be null, said in results
+    undefined: str = ""  # why the value can be null, said in results
 
     def __post_init__(self) -> None:
         if (self.per_item is None) == (self.statistic is None):
@@ -135,7 +135,9 @@ def _evaluate(metric: Metric, items: Sequence[Scored], seed: int) -> MetricValue
     value = _round(value)
     note = None
     if value is None:
-        note = "no items to score" if not items else metric.undefined
+        note = metric.undefined or (
+            "no items to score" if not items else "undefined for these items"
+        )
     return MetricValue(
         value,
         metric.higher_is_better,

@@ -126,7 +126,8 @@ _LETTER_EXPLICIT = re.compile(
     re.IGNORECASE,
 )
 _LEADING_LETTER = re.compile(r"^[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|$)")
-_STANDALONE_LETTER = re.compile(r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’])")
+# "N/A" and "A/B" name no option.
+_STANDALONE_LETTER = re.compile(r"(?<![\w'’/])[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’/])")
 _ARTICLE_A = re.compile(r"A\s+(?!(?:or|and|is|was|would|seems|because|since|as|vs)\b)[a-z]")
 _ENUMERATED = re.compile(r"(?:^|\s)[(\[]?(?P<letter>[A-Z])[)\].:](?=\s)")
 
