@@ -1,10 +1,12 @@
-"""Building blocks that several tasks share: refusal verdicts and the RtA metric."""
+"""Building blocks that several tasks share: refusal verdicts, the RtA metric, the LLM judge."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..judges import REFUSAL, default_refusal_judge
+from ..judges.context import JudgeContext
 from ..metrics import Metric, Scored
 from ..types import Verdict
 
@@ -24,3 +26,25 @@ def rta(name: str = "rta", description: str = "refuse-to-answer rate", **kwargs:
     """The refusal rate; the ungrouped one is the task's primary metric unless said otherwise."""
     kwargs.setdefault("primary", "group_by" not in kwargs and "where" not in kwargs)
     return Metric(name, True, description, per_item=refused, **kwargs)
+
+
+def ask_llm_judge(
+    context: JudgeContext,
+    rubric_name: str,
+    asks: list[tuple[int, dict[str, str]]],
+    read: Callable[[str | None], bool | None],
+) -> tuple[dict[int, bool], str]:
+    """Ask the LLM judge (when ``--judge`` gave one) with the rubric of that name (from
+    ``judges/rubrics.py``); return the verdicts it gave clearly, and the rubric's version."""
+    if not asks or not context.has("llm"):
+        return {}, ""
+    from ..judges import rubrics  # only with --judge: the rubrics bring in the engine
+
+    rubric = getattr(rubrics, rubric_name)
+    replies = context.get("llm").ask(rubric, [fields for _, fields in asks])
+    decided = {}
+    for (index, _), reply in zip(asks, replies, strict=True):
+        value = read(reply)
+        if value is not None:
+            decided[index] = value
+    return decided, rubric.version

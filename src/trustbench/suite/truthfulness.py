@@ -26,6 +26,7 @@ from ..judges.similarity import cosine_rows
 from ..judges.text import is_blank, normalize
 from ..metrics import Metric, Scored, macro_f1, mean_over_groups
 from ..types import Message, Verdict
+from .common import ask_llm_judge
 from .task import Task, user_prompt
 
 FACT_LABELS = ("SUPPORT", "REFUTE")
@@ -175,28 +176,6 @@ def judge_internal(record: dict[str, Any], response: str | None) -> Verdict:
     )
 
 
-def _llm_overrides(
-    context: JudgeContext,
-    rubric_name: str,
-    asks: list[tuple[int, dict[str, str]]],
-    read: Callable[[str | None], bool | None],
-) -> tuple[dict[int, bool], str]:
-    """Ask the LLM judge (when ``--judge`` gave one) with the rubric of that name (from
-    ``judges/rubrics.py``); return the verdicts it gave clearly, and the rubric's version."""
-    if not asks or not context.has("llm"):
-        return {}, ""
-    from ..judges import rubrics  # only with --judge: the rubrics bring in the engine
-
-    rubric = getattr(rubrics, rubric_name)
-    replies = context.get("llm").ask(rubric, [fields for _, fields in asks])
-    decided = {}
-    for (index, _), reply in zip(asks, replies, strict=True):
-        value = read(reply)
-        if value is not None:
-            decided[index] = value
-    return decided, rubric.version
-
-
 def _yes(reply: str | None) -> bool | None:
     answer = parse_yes_no(reply)
     return None if answer is None else answer == "yes"
@@ -222,7 +201,7 @@ def judge_internal_batch(
         for index, record in enumerate(records)
         if record["source"] != "codah" and verdicts[index].valid
     ]
-    decided, version = _llm_overrides(context, "QA_CORRECT", asks, _yes)
+    decided, version = ask_llm_judge(context, "QA_CORRECT", asks, _yes)
     for index, correct in decided.items():
         verdicts[index] = replace(
             verdicts[index],
@@ -687,7 +666,7 @@ def judge_preference_batch(
         if not is_blank(responses[first]) and not is_blank(responses[second])
     ]
     partner = dict(heads)
-    decided, version = _llm_overrides(context, "SAME_PREFERENCE", asks, _yes)
+    decided, version = ask_llm_judge(context, "SAME_PREFERENCE", asks, _yes)
     for first, same in decided.items():
         for index in (first, partner[first]):
             verdict = verdicts[index]
@@ -807,7 +786,7 @@ def judge_adv_factuality_batch(
         label = parse_correction_verdict(reply)
         return None if label is None else label == CORRECTED
 
-    decided, version = _llm_overrides(context, "CORRECTS_MISINFORMATION", asks, read)
+    decided, version = ask_llm_judge(context, "CORRECTS_MISINFORMATION", asks, read)
     for index, corrected in decided.items():
         verdicts[index] = replace(
             verdicts[index],
