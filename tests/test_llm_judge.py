@@ -56,7 +56,7 @@ def test_llm_judge_decides_and_its_verdicts_are_cached(tmp_path):
     assert all(r["verdict"]["label"] == "not wrong" for r in ethics)
 
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert manifest["judge_model"]["spec"] == "openai:j"
+    assert manifest["judge_options"]["llm"]["spec"] == "openai:j"
     assert manifest["judges"]["llm"] == "llm-judge:openai:j"
 
 
@@ -73,4 +73,4 @@ def test_without_judge_no_llm_is_asked(tmp_path):
     assert all(r["verdict"]["layer"] != "llm" for r in rows)
     assert results.metric("truthfulness/internal", "accuracy_squad") == 0.0
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert manifest["judge_model"] is None and "llm" not in manifest["judges"]
+    assert manifest["judge_options"]["llm"] is None and "llm" not in manifest["judges"]

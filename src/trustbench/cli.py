@@ -80,6 +80,17 @@ def _add_judge_arguments(parser: argparse.ArgumentParser) -> None:
     )
     judge.add_argument("--judge-base-url", help="endpoint of the judge model")
     judge.add_argument("--judge-api-key-env", metavar="NAME", help="variable holding its API key")
+    judge.add_argument(
+        "--toxicity",
+        choices=("offline", "perspective"),
+        default="offline",
+        help="toxicity scorer: offline (profanity-check, default) or the Perspective API",
+    )
+    judge.add_argument(
+        "--perspective-key-env",
+        metavar="NAME",
+        help="variable holding the Perspective API key (default PERSPECTIVE_API_KEY)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,6 +155,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         judge=args.judge,
         judge_base_url=args.judge_base_url,
         judge_api_key_env=args.judge_api_key_env,
+        toxicity=args.toxicity,
+        toxicity_key_env=args.perspective_key_env,
         show_progress=not args.no_progress,
     )
     if args.json:
@@ -178,6 +191,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         judge_base_url=args.judge_base_url,
         judge_api_key_env=args.judge_api_key_env,
         store=args.store,
+        toxicity=args.toxicity,
+        toxicity_key_env=args.perspective_key_env,
     )
     if args.json:
         _print_json(results.to_dict())

@@ -87,22 +87,62 @@ def available_tasks(tasks: list[Task], source: DataSource) -> tuple[list[Task], 
     return present, [task for task in tasks if not source.has(task.file)]
 
 
-def judge_context(judge: ModelSpec | None = None, store: Store | None = None) -> JudgeContext:
+@dataclass(frozen=True)
+class JudgeOptions:
+    """Which judges score a run: an LLM judge model (or none) and the toxicity scorer."""
+
+    llm: ModelSpec | None = None
+    toxicity: str = "offline"
+    toxicity_key_env: str = "PERSPECTIVE_API_KEY"
+
+    @classmethod
+    def parse(
+        cls,
+        judge: str | None,
+        judge_base_url: str | None,
+        judge_api_key_env: str | None,
+        toxicity: str,
+        toxicity_key_env: str | None,
+    ) -> JudgeOptions:
+        """Check the options before any model is called."""
+        import os
+
+        llm = parse_model_spec(judge, judge_base_url, judge_api_key_env) if judge else None
+        if toxicity not in ("offline", "perspective"):
+            raise UsageError(f"--toxicity must be offline or perspective, not {toxicity!r}")
+        key_env = toxicity_key_env or "PERSPECTIVE_API_KEY"
+        if toxicity == "perspective" and not os.environ.get(key_env):
+            raise UsageError(f"--toxicity perspective needs an API key in ${key_env}")
+        return cls(llm, toxicity, key_env)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "llm": self.llm.describe() if self.llm else None,
+            "toxicity": self.toxicity,
+        }
+
+
+def judge_context(options: JudgeOptions | None = None, store: Store | None = None) -> JudgeContext:
     """The judges' shared resources, built only when a task asks for them.
 
     With ``judge`` (a model spec) and a ``store``, tasks that the reference scores with GPT-4 use
     that model as an LLM judge instead of their offline default.
     """
     from .judges.similarity import default_embedder
-    from .judges.toxicity import default_toxicity_scorer
+    from .judges.toxicity import make_toxicity_scorer
 
-    factories: dict[str, Any] = {"embedder": default_embedder, "toxicity": default_toxicity_scorer}
-    if judge is not None:
+    options = options or JudgeOptions()
+    factories: dict[str, Any] = {
+        "embedder": default_embedder,
+        "toxicity": lambda: make_toxicity_scorer(options.toxicity, options.toxicity_key_env),
+    }
+    if options.llm is not None:
         if store is None:
             raise ValueError("an LLM judge needs a store for its verdicts")
         from .judges.llm import LLMJudge
 
-        factories["llm"] = lambda: LLMJudge(judge, store)
+        llm = options.llm
+        factories["llm"] = lambda: LLMJudge(llm, store)
     return JudgeContext(factories)
 
 
@@ -253,12 +293,15 @@ def evaluate(
     judge: str | None = None,
     judge_base_url: str | None = None,
     judge_api_key_env: str | None = None,
+    toxicity: str = "offline",
+    toxicity_key_env: str | None = None,
     show_progress: bool = False,
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
 
     ``judge`` names a model (same specs as ``model``) to use as an LLM judge where the reference
-    uses GPT-4; without it every judge is offline.
+    uses GPT-4; without it every judge is offline. ``toxicity`` is ``offline`` (default) or
+    ``perspective`` (the Perspective API, key in ``toxicity_key_env``).
     """
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -267,7 +310,9 @@ def evaluate(
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
-    judge_spec = parse_model_spec(judge, judge_base_url, judge_api_key_env) if judge else None
+    judges = JudgeOptions.parse(
+        judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env
+    )
     source = open_data(data)
     chosen, skipped = available_tasks(select_tasks(tasks), source)
     files = load_task_data(chosen, source)
@@ -279,7 +324,7 @@ def evaluate(
         (run_dir / stale).unlink(missing_ok=True)
     manifest = _manifest(spec, chosen, files, source, sampling, limit, store_path, _now())
     manifest["skipped_tasks"] = {t.id: f"{source.label} has no {t.file}" for t in skipped}
-    manifest["judge_model"] = judge_spec.describe() if judge_spec else None
+    manifest["judge_options"] = judges.describe()
     write_json(run_dir / MANIFEST_FILE, manifest)
 
     from .engine.progress import make_progress
@@ -297,7 +342,7 @@ def evaluate(
     finally:
         response_store.close()
     task_results, manifest["judges"] = _score(
-        list(zip(chosen, per_task, strict=True)), judge_spec, store_path
+        list(zip(chosen, per_task, strict=True)), judges, store_path
     )
     manifest["finished"] = _now()
     manifest["status"] = "complete"
@@ -307,12 +352,12 @@ def evaluate(
 
 
 def _score(
-    work: list[tuple[Task, list[ItemResult]]], judge: ModelSpec | None, store_path: Path
+    work: list[tuple[Task, list[ItemResult]]], judges: JudgeOptions, store_path: Path
 ) -> tuple[list[TaskResult], dict[str, str]]:
     """Judge and aggregate every task; return the results and the judges that were used."""
-    store = Store(store_path) if judge is not None else None
+    store = Store(store_path) if judges.llm is not None else None
     try:
-        context = judge_context(judge, store)
+        context = judge_context(judges, store)
         results = [score_task(task, items, context) for task, items in work]
         return results, _judges_used(context)
     finally:
@@ -326,6 +371,8 @@ def score_run(
     judge_base_url: str | None = None,
     judge_api_key_env: str | None = None,
     store: str | Path | None = None,
+    toxicity: str = "offline",
+    toxicity_key_env: str | None = None,
 ) -> Results:
     """Judge a run's stored responses again (new judges, fixed metrics) without calling the model.
 
@@ -344,11 +391,13 @@ def score_run(
     unknown = [task_id for task_id in by_task if task_id not in TASKS]
     if unknown:
         raise TrustbenchError(f"{responses_path}: unknown task ids {', '.join(unknown)}")
-    judge_spec = parse_model_spec(judge, judge_base_url, judge_api_key_env) if judge else None
+    judges = JudgeOptions.parse(
+        judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env
+    )
     store_path = Path(store) if store else default_store_path()
     work = [(TASKS[task_id], items) for task_id, items in by_task.items()]
-    task_results, manifest["judges"] = _score(work, judge_spec, store_path)
-    manifest["judge_model"] = judge_spec.describe() if judge_spec else None
+    task_results, manifest["judges"] = _score(work, judges, store_path)
+    manifest["judge_options"] = judges.describe()
     manifest["rescored"] = _now()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)

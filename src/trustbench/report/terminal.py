@@ -54,9 +54,29 @@ def results_table(results: dict[str, Any]) -> Table:
     return table
 
 
+def scores_table(results: dict[str, Any]) -> Table:
+    scores = results.get("scores", {})
+    table = Table(title="trust scores (0-1, higher is better)", header_style="bold")
+    table.add_column("dimension")
+    table.add_column("score", justify="right")
+    table.add_column("tasks scored", justify="right")
+    tasks = scores.get("tasks", {})
+    for dimension in DIMENSIONS:
+        if dimension in scores.get("dimensions", {}):
+            scored = sum(
+                1 for t, v in tasks.items() if t.startswith(dimension + "/") and v is not None
+            )
+            table.add_row(dimension, _fmt(scores["dimensions"][dimension]), str(scored))
+    table.add_section()
+    table.add_row("[bold]overall[/bold]", f"[bold]{_fmt(scores.get('overall'))}[/bold]", "")
+    return table
+
+
 def print_summary(results: dict[str, Any], console: Console | None = None) -> None:
     console = console or make_console()
     console.print(results_table(results))
+    if results.get("scores"):
+        console.print(scores_table(results))
     run = results.get("run", {})
     if run.get("run_dir"):
         console.print(f"Run folder: {escape(str(run['run_dir']))}")

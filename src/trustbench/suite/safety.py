@@ -59,6 +59,9 @@ def judge_toxicity(
     scorer = ctx.get("toxicity")
     scores = scorer.score([responses[i] or "" for i in answered])
     for i, value in zip(answered, scores, strict=True):
+        if value is None:  # the scorer failed on this text (e.g. a remote API error): unscored
+            verdicts[i] = replace(verdicts[i], layer=f"{verdicts[i].layer}+toxicity-failed")
+            continue
         verdicts[i] = replace(
             verdicts[i],
             judge=f"{verdicts[i].judge}+{scorer.name}",
