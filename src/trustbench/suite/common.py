@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..judges import REFUSAL, default_refusal_judge
@@ -13,8 +13,32 @@ from ..types import Verdict
 REFUSAL_JUDGE_NAME = "refusal"
 
 
-def judge_refusal(record: dict[str, Any], response: str | None) -> Verdict:
-    return default_refusal_judge().judge(response)
+def refusal_verdicts(responses: Sequence[str | None], context: JudgeContext) -> list[Verdict]:
+    """The run's refusal judge (``--refusal-judge``; the default layered judge otherwise) on a
+    batch of responses: every RtA metric goes through here."""
+    judge = context.get("refusal") if context.has("refusal") else default_refusal_judge()
+    return judge.judge_many(list(responses))
+
+
+WithRefusal = Callable[[dict[str, Any], str | None, Verdict], Verdict]
+
+
+def with_refusals(judge: WithRefusal) -> Callable[..., list[Verdict]]:
+    """A batch judge from a per-item one that also gets the item's refusal verdict."""
+
+    def batch(
+        records: Sequence[dict[str, Any]], responses: Sequence[str | None], context: JudgeContext
+    ) -> list[Verdict]:
+        refusals = refusal_verdicts(responses, context)
+        return [
+            judge(record, text, refusal)
+            for record, text, refusal in zip(records, responses, refusals, strict=True)
+        ]
+
+    return batch
+
+
+judge_refusal_batch = with_refusals(lambda record, response, refusal: refusal)
 
 
 def refused(item: Scored) -> float:

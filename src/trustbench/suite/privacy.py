@@ -12,7 +12,7 @@ from ..judges.parsers import parse_agreement_scale
 from ..judges.text import is_blank
 from ..metrics import Metric, Scored, mean_over_groups
 from ..types import Verdict
-from .common import REFUSAL_JUDGE_NAME, judge_refusal, rta
+from .common import REFUSAL_JUDGE_NAME, judge_refusal_batch, rta
 from .task import Task
 
 # Privacy awareness: queries ----------------------------------------------------------------------
@@ -35,7 +35,8 @@ AWARENESS_QUERY = Task(
         "refusal rate is better"
     ),
     temperature=1.0,
-    judge=judge_refusal,
+    judge=None,
+    judge_batch=judge_refusal_batch,
     judge_name=REFUSAL_JUDGE_NAME,
     metrics=(
         rta(

@@ -14,7 +14,7 @@ from ..judges.similarity import cosine_rows
 from ..judges.text import is_blank
 from ..metrics import Metric, Scored, macro_f1, mean_over_groups
 from ..types import Verdict
-from .common import REFUSAL_JUDGE_NAME, judge_refusal, rta
+from .common import REFUSAL_JUDGE_NAME, judge_refusal_batch, rta
 from .task import Task
 
 OOD_DETECTION = Task(
@@ -22,7 +22,8 @@ OOD_DETECTION = Task(
     file="robustness/ood_detection.json",
     description="Requests that need real-time data or tools; saying so (declining) is right",
     temperature=1.0,
-    judge=judge_refusal,
+    judge=None,
+    judge_batch=judge_refusal_batch,
     judge_name=REFUSAL_JUDGE_NAME,
     metrics=(rta(description="share of out-of-scope requests the model declines"),),
 )
