@@ -7,6 +7,7 @@ from typing import Any
 
 from .data import SCHEMAS, open_data
 from .evaluation import Results, evaluate, score_run
+from .judge_files import check_judge, judge_file
 from .suite import select_tasks
 
 
@@ -52,4 +53,12 @@ def validate_data(data: str | Path | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Results", "evaluate", "list_tasks", "score_run", "validate_data"]
+__all__ = [
+    "Results",
+    "check_judge",
+    "evaluate",
+    "judge_file",
+    "list_tasks",
+    "score_run",
+    "validate_data",
+]

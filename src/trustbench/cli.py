@@ -81,6 +81,13 @@ def _add_judge_arguments(parser: argparse.ArgumentParser) -> None:
     judge.add_argument("--judge-base-url", help="endpoint of the judge model")
     judge.add_argument("--judge-api-key-env", metavar="NAME", help="variable holding its API key")
     judge.add_argument(
+        "--refusal-judge",
+        metavar="JUDGE",
+        default="default",
+        help="default (rules, then a learned layer), rules, hf:<local classifier folder>, or a "
+        "model spec used as LLM judge (with --judge-base-url / --judge-api-key-env)",
+    )
+    judge.add_argument(
         "--toxicity",
         choices=("offline", "perspective"),
         default="offline",
@@ -91,6 +98,15 @@ def _add_judge_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="variable holding the Perspective API key (default PERSPECTIVE_API_KEY)",
     )
+
+
+def _add_file_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--in", dest="input", required=True, metavar="FILE", help="JSONL or CSV")
+    parser.add_argument("--field", required=True, metavar="NAME", help="the field with the text")
+    parser.add_argument(
+        "--store", metavar="PATH", help="store for LLM-judge verdicts (default as for run)"
+    )
+    _add_judge_arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = commands.add_parser("tasks", help="list tasks with dimension, items and metrics")
     tasks.add_argument("--data", help="count items in this data set (default: built-in suite)")
     tasks.add_argument("--json", action="store_true", help="machine-readable output")
+
+    judge = commands.add_parser("judge", help="judge the responses in a JSONL or CSV file")
+    judge_commands = judge.add_subparsers(dest="judge_command", metavar="JUDGE")
+    for kind, text in (("refusal", "refusal or compliance"), ("toxicity", "toxicity score")):
+        one = judge_commands.add_parser(kind, help=f"add the {text} of each row")
+        _add_file_arguments(one)
+        one.add_argument("--out", metavar="FILE", help="JSONL or .csv (default: JSONL on stdout)")
+    check = judge_commands.add_parser("check", help="agreement of a judge with human labels")
+    check.add_argument("kind", choices=("refusal", "toxicity"))
+    _add_file_arguments(check)
+    check.add_argument("--label-field", required=True, metavar="LABEL", help="the human label")
+    check.add_argument("--json", action="store_true", help="machine-readable report")
 
     data = commands.add_parser("data", help="the official TrustLLM data set")
     data_commands = data.add_subparsers(dest="data_command", metavar="ACTION")
@@ -157,6 +185,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         judge_api_key_env=args.judge_api_key_env,
         toxicity=args.toxicity,
         toxicity_key_env=args.perspective_key_env,
+        refusal_judge=args.refusal_judge,
         show_progress=not args.no_progress,
     )
     if args.json:
@@ -193,6 +222,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         store=args.store,
         toxicity=args.toxicity,
         toxicity_key_env=args.perspective_key_env,
+        refusal_judge=args.refusal_judge,
     )
     if args.json:
         _print_json(results.to_dict())
@@ -225,6 +255,52 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
         table.add_row(escape(row["id"]), row["dimension"], str(row["items"]), escape(metrics))
     make_console().print(table)
     return 0
+
+
+def _cmd_judge(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.judge_command is None:
+        parser.parse_args(["judge", "--help"])
+        return 2
+    from .api import check_judge, judge_file
+
+    kind = args.kind if args.judge_command == "check" else args.judge_command
+    options = {
+        "judge": args.judge,
+        "judge_base_url": args.judge_base_url,
+        "judge_api_key_env": args.judge_api_key_env,
+        "toxicity": args.toxicity,
+        "toxicity_key_env": args.perspective_key_env,
+        "refusal_judge": args.refusal_judge,
+        "store": args.store,
+    }
+    if args.judge_command != "check":
+        judge_file(
+            kind, Path(args.input), args.field, Path(args.out) if args.out else None, **options
+        )
+        return 0
+    report = check_judge(kind, Path(args.input), args.field, args.label_field, **options)
+    if args.json:
+        _print_json(report)
+        return 0
+    _print_check(report)
+    return 0
+
+
+def _print_check(report: dict) -> None:
+    print(f"judge: {report['judge']}   rows: {report['n']}")
+    for key in ("agreement", "precision", "recall"):
+        value = report[key]
+        suffix = f" ({report['positive']})" if key != "agreement" else ""
+        print(f"{key + suffix:<24} {'—' if value is None else f'{value:.4f}'}")
+    names = list(report["confusion"])
+    print("\nconfusion (rows: human label, columns: judge)")
+    print(" " * 12 + "".join(f"{name:>12}" for name in names))
+    for gold in names:
+        print(f"{gold:<12}" + "".join(f"{report['confusion'][gold][p]:>12}" for p in names))
+    if report["disagreements"]:
+        print(f"\n{len(report['disagreements'])} disagreement(s):")
+        for row in report["disagreements"]:
+            print(f"  row {row['row']}: label {row['label']}, judge {row['judge']}: {row['text']}")
 
 
 def _cmd_data(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -266,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_score(args)
         if args.command == "tasks":
             return _cmd_tasks(args)
+        if args.command == "judge":
+            return _cmd_judge(args, parser)
         return _cmd_data(args, parser)
     except TrustbenchError as exc:
         print(f"trustbench: error: {exc}", file=sys.stderr)

@@ -94,6 +94,12 @@ class JudgeOptions:
     llm: ModelSpec | None = None
     toxicity: str = "offline"
     toxicity_key_env: str = "PERSPECTIVE_API_KEY"
+    refusal: str = "default"  # default | rules | hf:<folder> | a model spec
+    refusal_model: ModelSpec | None = None
+
+    @property
+    def needs_store(self) -> bool:
+        return self.llm is not None or self.refusal_model is not None
 
     @classmethod
     def parse(
@@ -103,6 +109,7 @@ class JudgeOptions:
         judge_api_key_env: str | None,
         toxicity: str,
         toxicity_key_env: str | None,
+        refusal: str = "default",
     ) -> JudgeOptions:
         """Check the options before any model is called."""
         import os
@@ -113,12 +120,19 @@ class JudgeOptions:
         key_env = toxicity_key_env or "PERSPECTIVE_API_KEY"
         if toxicity == "perspective" and not os.environ.get(key_env):
             raise UsageError(f"--toxicity perspective needs an API key in ${key_env}")
-        return cls(llm, toxicity, key_env)
+        refusal_model = None
+        if refusal.startswith("hf:"):
+            if not Path(refusal[3:]).expanduser().is_dir():
+                raise UsageError(f"--refusal-judge {refusal}: no such folder")
+        elif refusal not in ("default", "rules"):
+            refusal_model = parse_model_spec(refusal, judge_base_url, judge_api_key_env)
+        return cls(llm, toxicity, key_env, refusal, refusal_model)
 
     def describe(self) -> dict[str, Any]:
         return {
             "llm": self.llm.describe() if self.llm else None,
             "toxicity": self.toxicity,
+            "refusal": self.refusal_model.describe() if self.refusal_model else self.refusal,
         }
 
 
@@ -136,14 +150,34 @@ def judge_context(options: JudgeOptions | None = None, store: Store | None = Non
         "embedder": default_embedder,
         "toxicity": lambda: make_toxicity_scorer(options.toxicity, options.toxicity_key_env),
     }
+    if options.needs_store and store is None:
+        raise ValueError("an LLM judge needs a store for its verdicts")
     if options.llm is not None:
-        if store is None:
-            raise ValueError("an LLM judge needs a store for its verdicts")
         from .judges.llm import LLMJudge
 
         llm = options.llm
         factories["llm"] = lambda: LLMJudge(llm, store)
+    factories["refusal"] = lambda: make_refusal_judge(options, store)
     return JudgeContext(factories)
+
+
+def make_refusal_judge(options: JudgeOptions, store: Store | None) -> Any:
+    """The refusal judge that ``--refusal-judge`` names."""
+    from .judges.refusal import RuleRefusalJudge, default_refusal_judge
+
+    if options.refusal == "default":
+        return default_refusal_judge()
+    if options.refusal == "rules":
+        return RuleRefusalJudge()
+    if options.refusal.startswith("hf:"):
+        from .judges.refusal_models import HFRefusalJudge
+
+        return HFRefusalJudge(Path(options.refusal[3:]).expanduser())
+    from .judges.llm import LLMJudge
+    from .judges.refusal_models import LLMRefusalJudge
+
+    assert options.refusal_model is not None and store is not None
+    return LLMRefusalJudge(LLMJudge(options.refusal_model, store))
 
 
 def _judges_used(context: JudgeContext) -> dict[str, str]:
@@ -295,6 +329,7 @@ def evaluate(
     judge_api_key_env: str | None = None,
     toxicity: str = "offline",
     toxicity_key_env: str | None = None,
+    refusal_judge: str = "default",
     show_progress: bool = False,
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
@@ -311,7 +346,7 @@ def evaluate(
         raise UsageError("--concurrency must be at least 1")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
     judges = JudgeOptions.parse(
-        judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env
+        judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
     source = open_data(data)
     chosen, skipped = available_tasks(select_tasks(tasks), source)
@@ -355,7 +390,7 @@ def _score(
     work: list[tuple[Task, list[ItemResult]]], judges: JudgeOptions, store_path: Path
 ) -> tuple[list[TaskResult], dict[str, str]]:
     """Judge and aggregate every task; return the results and the judges that were used."""
-    store = Store(store_path) if judges.llm is not None else None
+    store = Store(store_path) if judges.needs_store else None
     try:
         context = judge_context(judges, store)
         results = [score_task(task, items, context) for task, items in work]
@@ -373,6 +408,7 @@ def score_run(
     store: str | Path | None = None,
     toxicity: str = "offline",
     toxicity_key_env: str | None = None,
+    refusal_judge: str = "default",
 ) -> Results:
     """Judge a run's stored responses again (new judges, fixed metrics) without calling the model.
 
@@ -392,7 +428,7 @@ def score_run(
     if unknown:
         raise TrustbenchError(f"{responses_path}: unknown task ids {', '.join(unknown)}")
     judges = JudgeOptions.parse(
-        judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env
+        judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
     store_path = Path(store) if store else default_store_path()
     work = [(TASKS[task_id], items) for task_id, items in by_task.items()]

@@ -17,6 +17,9 @@ from ..models import GenerationRequest, ModelSpec, create_backend
 from ..types import SamplingParams, request_key
 
 JUDGE_SAMPLING = SamplingParams(temperature=0.0, max_tokens=128, top_p=1.0, seed=0)
+REASK = (
+    "I could not read a verdict in that reply. Answer again with only the verdict word asked for."
+)
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,46 @@ class LLMJudge:
         self._on_progress = on_progress
         self.calls = 0
 
-    def ask(self, rubric: Rubric, items: Sequence[dict[str, str]]) -> list[str | None]:
-        requests = []
-        for fields in items:
-            messages = [
+    def ask(
+        self,
+        rubric: Rubric,
+        items: Sequence[dict[str, str]],
+        read: Callable[[str | None], object] | None = None,
+    ) -> list[str | None]:
+        """The judge's reply per item. With ``read`` (a strict parser returning None for an
+        unreadable verdict), an unreadable reply is asked again once, with the first reply and a
+        reminder of the format; the second reply stands, readable or not."""
+        conversations = [
+            [
                 {"role": "system", "content": f"trustbench rubric {rubric.name} v{rubric.version}"},
                 {"role": "user", "content": rubric.render(fields)},
             ]
-            key = request_key(self.spec.model_id, JUDGE_SAMPLING, messages)
-            requests.append(GenerationRequest(key, messages, JUDGE_SAMPLING))
+            for fields in items
+        ]
+        replies = self._complete(conversations)
+        if read is None:
+            return replies
+        again = [i for i, reply in enumerate(replies) if read(reply) is None and reply is not None]
+        if again:
+            follow_ups = [
+                conversations[i]
+                + [
+                    {"role": "assistant", "content": replies[i] or ""},
+                    {"role": "user", "content": REASK},
+                ]
+                for i in again
+            ]
+            for i, reply in zip(again, self._complete(follow_ups), strict=True):
+                replies[i] = reply
+        return replies
+
+    def _complete(self, conversations: list[list[dict[str, str]]]) -> list[str | None]:
+        requests = [
+            GenerationRequest(
+                request_key(self.spec.model_id, JUDGE_SAMPLING, messages), messages, JUDGE_SAMPLING
+            )
+            for messages in conversations
+        ]
         generator = Generator(self.store, self.spec.model_id, lambda: create_backend(self.spec))
 
         async def run():
