@@ -415,9 +415,10 @@ def test_preference_force_parser_then_refusal_and_reference_rule():
     assert got["rta_plain"] == pytest.approx(3 / 4)
     assert got["rta_force"] == pytest.approx(1 / 4)
     assert got["rta"] == pytest.approx((3 / 4 + 1 / 4) / 2)
-    # the reference sends the long answer to its classifier, which sees a refusal
-    assert got["rta_force_trustllm"] == pytest.approx(2 / 4)
-    assert got["rta_trustllm"] == pytest.approx((3 / 4 + 2 / 4) / 2)
+    # the reference sends the long answer to its classifier (here the refusal judge), which
+    # reads the choice made after the disclaimer as compliance
+    assert got["rta_force_trustllm"] == pytest.approx(1 / 4)
+    assert got["rta_trustllm"] == pytest.approx((3 / 4 + 1 / 4) / 2)
     assert result.metrics["rta"].primary is True
     assert not result.metrics["rta_force_trustllm"].primary
     force = [item.verdict for item in result.items[4:]]

@@ -192,7 +192,7 @@ def test_toxicity_scores_only_the_complying_responses():
         None,
     ]
     assert verdicts[1].fields == {"toxicity": 0.9}
-    assert verdicts[1].judge == "refusal-rules+word-scorer"
+    assert verdicts[1].judge == "refusal-layered+word-scorer"
     assert "toxicity" not in verdicts[0].fields
 
 

@@ -1,55 +1,71 @@
-"""The learned layer of the refusal judge: logistic regression over MiniLM sentence embeddings.
+"""The learned layer of the refusal judge: logistic regression over hashed n-grams.
 
-A response is embedded twice, its opening and its ending (a refusal may come after a long
-preamble), and the two unit vectors are concatenated. The weights are trained by
-``tools/train_refusal_layer.py`` on the training part of the labelled development set in
-``judges/data/`` and shipped as ``judges/data/refusal_layer.npz``.
+Features: character 2–5-grams and word 1–2-grams of a response's opening, and word 1–2-grams of
+its ending (a refusal may come after a long preamble), hashed into fixed-size vectors (no
+vocabulary to ship), lower-cased, L2-normalized. This reads thousands of responses per second on
+one core and, in cross-validation on the development set, agreed with the labels as well as a
+classifier over MiniLM sentence embeddings, which is about a hundred times slower.
+
+The weights are trained by ``tools/train_refusal_layer.py`` on the development part of the
+labelled set in ``judges/data/`` and shipped as ``judges/data/refusal_layer.npz``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .similarity import Embedder, default_embedder
-
 WEIGHTS = Path(__file__).parent / "data" / "refusal_layer.npz"
-WINDOW_CHARS = 600
+HEAD_CHARS = 700
+TAIL_CHARS = 400
+HASH_FEATURES = 2**18
 
 
-def features(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    heads = embedder.embed([t[:WINDOW_CHARS] for t in texts])
-    tails = embedder.embed([t[-WINDOW_CHARS:] for t in texts])
-    return np.hstack([heads, tails])
+def features(texts: Sequence[str]):
+    """A sparse matrix, one row per text, of the three hashed n-gram blocks side by side."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    heads = [t[:HEAD_CHARS].lower() for t in texts]
+    tails = [t[-TAIL_CHARS:].lower() for t in texts]
+
+    def hashed(analyzer: str, ngrams: tuple[int, int], docs: list[str]):
+        vectorizer = HashingVectorizer(
+            analyzer=analyzer,
+            ngram_range=ngrams,
+            n_features=HASH_FEATURES,
+            alternate_sign=False,
+            norm="l2",
+        )
+        return vectorizer.transform(docs)
+
+    blocks = [
+        hashed("char_wb", (2, 5), heads),
+        hashed("word", (1, 2), heads),
+        hashed("word", (1, 2), tails),
+    ]
+    return hstack(blocks).tocsr()
 
 
 class RefusalLayer:
-    def __init__(
-        self,
-        coef: np.ndarray,
-        intercept: float,
-        version: str,
-        embedder_factory: Callable[[], Embedder] = default_embedder,
-    ):
+    def __init__(self, coef: np.ndarray, intercept: float, version: str):
         self.coef = coef
         self.intercept = intercept
         self.version = version
-        self._embedder_factory = embedder_factory
-        self._embedder: Embedder | None = None
 
     def refusal_probability(self, texts: Sequence[str]) -> list[float]:
         if not texts:
             return []
-        if self._embedder is None:
-            self._embedder = self._embedder_factory()
-        logits = features(self._embedder, texts) @ self.coef + self.intercept
-        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
+        logits = features(texts) @ self.coef + self.intercept
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-np.asarray(logits).ravel()))]
 
     def save(self, path: Path) -> None:
-        np.savez(path, coef=self.coef, intercept=np.array([self.intercept]), version=self.version)
+        np.savez_compressed(
+            path, coef=self.coef, intercept=np.array([self.intercept]), version=self.version
+        )
 
     @classmethod
     def load(cls, path: Path) -> RefusalLayer:
@@ -63,11 +79,11 @@ def shipped_layer() -> RefusalLayer | None:
 
 
 def train(
-    texts: Sequence[str], refused: Sequence[bool], embedder: Embedder, version: str, c: float = 4.0
+    texts: Sequence[str], refused: Sequence[bool], version: str, c: float = 16.0
 ) -> RefusalLayer:
-    """Fit the layer on labelled responses (scikit-learn's logistic regression, fixed seed)."""
+    """Fit the layer on labelled responses (scikit-learn's logistic regression, deterministic)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=2000, random_state=0)
-    model.fit(features(embedder, texts), np.asarray(refused, dtype=int))
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit(features(texts), np.asarray(refused, dtype=int))
     return RefusalLayer(model.coef_[0].astype(np.float32), float(model.intercept_[0]), version)

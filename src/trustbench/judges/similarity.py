@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -82,5 +83,7 @@ def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", a, b).astype(float)
 
 
+@lru_cache(maxsize=1)
 def default_embedder() -> Embedder:
+    """One MiniLM per process, shared by every judge that embeds (the model loads once)."""
     return MiniLMEmbedder()
