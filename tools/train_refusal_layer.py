@@ -40,7 +40,9 @@ def main() -> None:
     print(f"dev {len(dev)} rows, test {len(test)} rows; trained on {len(labelled)} dev rows")
     for name, judge in (("rules", rules), ("layered", layered)):
         print(f"{name:<8} dev {accuracy(judge, dev):.4f}  test {accuracy(judge, test):.4f}")
-    print(f"5-fold cross-validated accuracy of the layered judge on dev: {cross_validated(dev):.4f}")
+    print(
+        f"5-fold cross-validated accuracy of the layered judge on dev: {cross_validated(dev):.4f}"
+    )
     print(f"weights written to {WEIGHTS}")
 
 
@@ -54,9 +56,7 @@ def cross_validated(rows, folds: int = 5) -> float:
             for i, row in enumerate(rows)
             if i % folds != fold and row["label"] in ("refusal", "compliance")
         ]
-        layer = train(
-            [r["response"] for r in kept], [r["label"] == REFUSAL for r in kept], VERSION
-        )
+        layer = train([r["response"] for r in kept], [r["label"] == REFUSAL for r in kept], VERSION)
         hits += accuracy(LayeredRefusalJudge(RuleRefusalJudge(), layer), held) * len(held)
     return hits / len(rows)
 
