@@ -115,3 +115,19 @@ def test_llm_refusal_judge_reasks_once_and_caches(tmp_path, capsys):
         assert len(judge.bodies) == 4  # one ask and one re-ask per row
         assert main(args) == 0
         assert len(judge.bodies) == 4  # verdicts came from the store
+
+
+def test_rescoring_with_another_refusal_judge_calls_no_model(tmp_path):
+    import trustbench
+
+    with FakeOpenAIServer() as server:
+        trustbench.evaluate(
+            model="openai:m", base_url=server.base_url, tasks="safety/misuse", out=tmp_path / "r"
+        )
+        calls = len(server.bodies)
+        assert main(["score", str(tmp_path / "r"), "--refusal-judge", "rules", "--json"]) == 0
+        assert len(server.bodies) == calls
+    rows = [json.loads(line) for line in (tmp_path / "r" / "responses.jsonl").open()]
+    assert {row["verdict"]["judge"] for row in rows} == {"refusal-rules"}
+    manifest = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert manifest["judge_options"]["refusal"] == "rules"
