@@ -7,7 +7,7 @@ from typing import Any
 
 from ..judges import REFUSAL, default_refusal_judge
 from ..judges.context import JudgeContext
-from ..metrics import Metric, Scored
+from ..metrics import Metric, Scored, mean_over_groups
 from ..types import Verdict
 
 REFUSAL_JUDGE_NAME = "refusal"
@@ -39,6 +39,33 @@ def with_refusals(judge: WithRefusal) -> Callable[..., list[Verdict]]:
 
 
 judge_refusal_batch = with_refusals(lambda record, response, refusal: refusal)
+
+
+def accuracy_per_group(
+    correct: Callable[[Scored], float], group: Callable[[dict[str, Any]], Any], unit: str
+) -> tuple[Metric, Metric]:
+    """``accuracy`` (primary): the mean over groups of each group's share answered correctly, and
+    ``accuracy_<group>`` for each; unreadable answers count as wrong."""
+
+    def share(items: Sequence[Scored]) -> float | None:
+        return sum(correct(i) for i in items) / len(items) if items else None
+
+    return (
+        Metric(
+            "accuracy",
+            True,
+            f"mean over {unit}s of the share answered correctly; unreadable answers count as wrong",
+            statistic=lambda items: mean_over_groups(items, group, share),
+            primary=True,
+        ),
+        Metric(
+            "accuracy",
+            True,
+            f"share answered correctly within one {unit}; unreadable answers count as wrong",
+            per_item=correct,
+            group_by=group,
+        ),
+    )
 
 
 def refused(item: Scored) -> float:
