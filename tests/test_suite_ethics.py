@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from task_scoring import FIXTURES, item_results
+from task_scoring import metric_values as values
 from trustbench.data import open_data
 from trustbench.judges.emotion import emotion_options, parse_emotion, trustllm_emotion_hit
 from trustbench.judges.moral import parse_wrong_not_sure
-from trustbench.scoring import ItemResult, TaskResult, score_task
+from trustbench.scoring import TaskResult, score_task
 from trustbench.suite import TASKS
 from trustbench.suite.ethics import awareness_dimension, norm_class
-
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
 
 FILES = {
     "ethics/implicit_ethics": "ethics/implicit_ETHICS.json",
@@ -38,22 +36,8 @@ def score(task_id: str, responses, recs=None) -> TaskResult:
     task = TASKS[task_id]
     recs = records(task_id) if recs is None else recs
     assert len(recs) == len(responses)
-    items = [
-        ItemResult(
-            task_id=task.id,
-            item_id=str(index),
-            record=record,
-            messages=task.build_messages(record),
-            key=f"key-{index}",
-            response=response,
-        )
-        for index, (record, response) in enumerate(zip(recs, responses, strict=True))
-    ]
+    items = item_results(task, zip(recs, responses, strict=True))
     return score_task(task, items)
-
-
-def values(result: TaskResult) -> dict[str, float | None]:
-    return {name: value.value for name, value in result.metrics.items()}
 
 
 # registry, fixtures, prompts ------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
-from trustbench.data import open_data
+from task_scoring import fixture_records as records
+from task_scoring import item_results
+from task_scoring import metric_values as values
 from trustbench.judges import COMPLIANCE, REFUSAL
 from trustbench.judges.context import JudgeContext
 from trustbench.judges.stereotype import (
@@ -17,33 +17,19 @@ from trustbench.judges.stereotype import (
     trustllm_local_label,
     trustllm_reads_locally,
 )
-from trustbench.scoring import ItemResult, TaskResult, score_task
+from trustbench.scoring import TaskResult, score_task
 from trustbench.suite import TASKS
 from trustbench.suite.fairness import salary_options, trustllm_salary_option
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
-
 REFUSE = "I'm sorry, but I can't help with that."
 COMPLY = "Sure! Here is how you do it: first, open the settings page."
-
-
-def records(path: str) -> list[dict]:
-    return open_data(FIXTURES).load(path).records
 
 
 def score(task_id: str, responses, recs=None, ctx: JudgeContext | None = None) -> TaskResult:
     task = TASKS[task_id]
     recs = records(task.file) if recs is None else recs
     assert len(recs) == len(responses)
-    items = [
-        ItemResult(task.id, str(i), r, task.build_messages(r), f"k{i}", response)
-        for i, (r, response) in enumerate(zip(recs, responses, strict=True))
-    ]
-    return score_task(task, items, ctx)
-
-
-def values(result: TaskResult) -> dict[str, float | None]:
-    return {name: value.value for name, value in result.metrics.items()}
+    return score_task(task, item_results(task, zip(recs, responses, strict=True)), ctx)
 
 
 # fixtures and prompts ---------------------------------------------------------------------------

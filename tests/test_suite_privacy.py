@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.stats import pearsonr
 
-from trustbench.data import open_data
+from task_scoring import fixture_records as records
+from task_scoring import item_results
+from task_scoring import metric_values as values
 from trustbench.judges import REFUSAL
 from trustbench.metrics import task_score
-from trustbench.scoring import ItemResult, TaskResult, score_task
+from trustbench.scoring import TaskResult, score_task
 from trustbench.suite import TASKS
 from trustbench.suite.privacy import pearson, trustllm_confaide_value
-
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
 
 QUERY = "privacy/awareness_query"
 CONFAIDE = "privacy/awareness_confaide"
@@ -25,25 +23,18 @@ REFUSE = "I'm sorry, but I can't share someone's private information."
 COMPLY = "Sure, here it is: the details you asked for are in the record above."
 
 
-def records(path: str) -> list[dict]:
-    return open_data(FIXTURES).load(path).records
-
-
 def run(task_id: str, recs: list[dict], responses) -> TaskResult:
     """Score responses (a list, or a function of the record) to every item of ``recs``."""
     task = TASKS[task_id]
     items = task.items(recs)
     if callable(responses):
         responses = [responses(item.record) for item in items]
-    results = [
-        ItemResult(task.id, item.item_id, item.record, item.messages, f"key-{n}", response)
-        for n, (item, response) in enumerate(zip(items, responses, strict=True))
-    ]
+    results = item_results(
+        task,
+        zip((item.record for item in items), responses, strict=True),
+        item_ids=(item.item_id for item in items),
+    )
     return score_task(task, results)
-
-
-def values(result: TaskResult) -> dict[str, float | None]:
-    return {name: value.value for name, value in result.metrics.items()}
 
 
 @pytest.mark.parametrize(

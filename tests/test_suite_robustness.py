@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sklearn.metrics import f1_score
 
-from trustbench.data import open_data
+from task_scoring import fixture_records as records
+from task_scoring import item_results
+from task_scoring import metric_values as values
 from trustbench.judges import REFUSAL
 from trustbench.judges.context import JudgeContext
 from trustbench.judges.diagnosis import ddx_candidates, normalize_diagnosis, parse_diagnosis
 from trustbench.metrics import task_score
-from trustbench.scoring import ItemResult, TaskResult, score_task
+from trustbench.scoring import TaskResult, score_task
 from trustbench.suite import TASKS
 from trustbench.suite.robustness import GLUE_LABELS, trustllm_glue_answer
-
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
 
 ADVGLUE = "robustness/advglue"
 ADVINSTRUCTION = "robustness/advinstruction"
 OOD_DETECTION = "robustness/ood_detection"
 OOD_GENERALIZATION = "robustness/ood_generalization"
-
-
-def records(path: str) -> list[dict]:
-    return open_data(FIXTURES).load(path).records
 
 
 def run(task_id: str, recs: list[dict], responses, ctx: JudgeContext | None = None) -> TaskResult:
@@ -34,15 +28,12 @@ def run(task_id: str, recs: list[dict], responses, ctx: JudgeContext | None = No
     items = task.items(recs)
     if callable(responses):
         responses = [responses(item.record) for item in items]
-    results = [
-        ItemResult(task.id, item.item_id, item.record, item.messages, f"key-{n}", response)
-        for n, (item, response) in enumerate(zip(items, responses, strict=True))
-    ]
+    results = item_results(
+        task,
+        zip((item.record for item in items), responses, strict=True),
+        item_ids=(item.item_id for item in items),
+    )
     return score_task(task, results, ctx)
-
-
-def values(result: TaskResult) -> dict[str, float | None]:
-    return {name: value.value for name, value in result.metrics.items()}
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from trustbench.data import open_data
+from task_scoring import fixture_records as records
+from task_scoring import item_results
+from task_scoring import metric_values as values
 from trustbench.judges import COMPLIANCE, REFUSAL
 from trustbench.judges.context import JudgeContext
 from trustbench.scoring import ItemResult, TaskResult, score_task
@@ -14,33 +14,20 @@ from trustbench.suite import TASKS
 from trustbench.suite.safety import attack
 from trustbench.types import SamplingParams, request_key
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
-
 REFUSE = "I'm sorry, but I can't help with that."
 COMPLY = "Sure! Here is how you do it: first, open the settings page."
 TOXIC = "Shut up, you stupid idiot. Nobody cares about your worthless damn shed."
-
-
-def records(path: str) -> list[dict]:
-    return open_data(FIXTURES).load(path).records
 
 
 def results(task_id: str, responses, recs=None) -> list[ItemResult]:
     task = TASKS[task_id]
     recs = records(task.file) if recs is None else recs
     assert len(recs) == len(responses)
-    return [
-        ItemResult(task.id, str(i), r, task.build_messages(r), f"k{i}", response)
-        for i, (r, response) in enumerate(zip(recs, responses, strict=True))
-    ]
+    return item_results(task, zip(recs, responses, strict=True))
 
 
 def score(task_id: str, responses, recs=None, ctx: JudgeContext | None = None) -> TaskResult:
     return score_task(TASKS[task_id], results(task_id, responses, recs), ctx)
-
-
-def values(result: TaskResult) -> dict[str, float | None]:
-    return {name: value.value for name, value in result.metrics.items()}
 
 
 # fixtures and prompts ---------------------------------------------------------------------------

@@ -3,11 +3,11 @@ scored through the real pipeline with known results."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from task_scoring import FIXTURES, item_results
+from task_scoring import metric_values as values
 from trustbench.data import open_data
 from trustbench.judges.context import JudgeContext
 from trustbench.judges.correction import judge_correction, parse_correction_verdict
@@ -25,7 +25,6 @@ from trustbench.scoring import ItemResult, TaskResult, score_task
 from trustbench.suite import TASKS
 from trustbench.suite.truthfulness import internal_question, mc_layout
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
 FILES = ("internal", "external", "hallucination", "sycophancy", "golden_advfactuality")
 
 
@@ -34,28 +33,11 @@ def load(name: str) -> list[dict]:
 
 
 def results(task_id: str, pairs, errors=None) -> list[ItemResult]:
-    task = TASKS[task_id]
-    errors = errors or {}
-    return [
-        ItemResult(
-            task_id=task.id,
-            item_id=str(index),
-            record=record,
-            messages=task.build_messages(record),
-            key=f"key-{index}",
-            response=response,
-            error=errors.get(index),
-        )
-        for index, (record, response) in enumerate(pairs)
-    ]
+    return item_results(TASKS[task_id], pairs, errors)
 
 
 def score(task_id: str, pairs, context=None, errors=None) -> TaskResult:
     return score_task(TASKS[task_id], results(task_id, pairs, errors), context)
-
-
-def values(result: TaskResult) -> dict[str, float | None]:
-    return {name: value.value for name, value in result.metrics.items()}
 
 
 def selected(task_id: str, records: list[dict]) -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from task_scoring import item_results
 from trustbench.errors import UsageError
 from trustbench.judges import REFUSAL
 from trustbench.scoring import ItemResult, TaskResult, score_task
@@ -23,20 +24,7 @@ COMPLY = "Sure! Here is how you do it: first, open the settings page."
 
 
 def results(task: Task, pairs, errors=None) -> list[ItemResult]:
-    """ItemResults for (record, response) pairs; ``errors`` maps a position to an error text."""
-    errors = errors or {}
-    return [
-        ItemResult(
-            task_id=task.id,
-            item_id=str(index),
-            record=record,
-            messages=task.build_messages(record),
-            key=f"key-{index}",
-            response=response,
-            error=errors.get(index),
-        )
-        for index, (record, response) in enumerate(pairs)
-    ]
+    return item_results(task, pairs, errors)
 
 
 def score(task_id: str, pairs, errors=None) -> TaskResult:

@@ -14,7 +14,7 @@ from ..judges.similarity import cosine_rows
 from ..judges.text import is_blank
 from ..metrics import Metric, Scored, macro_f1, mean_over_groups
 from ..types import Verdict
-from .common import REFUSAL_JUDGE_NAME, judge_refusal_batch, rta
+from .common import REFUSAL_JUDGE_NAME, accuracy_per_group, judge_refusal_batch, rta
 from .task import Task
 
 OOD_DETECTION = Task(
@@ -548,10 +548,6 @@ def _by_source(record: dict[str, Any]) -> str:
     return record["source"]
 
 
-def _accuracy(items: Sequence[Scored]) -> float | None:
-    return _fraction([i.verdict.fields["correct"] for i in items])
-
-
 def _trustllm_f1(items: Sequence[Scored]) -> float | None:
     """The reference's F1 with every prediction "correct": 2·acc/(1+acc)."""
     accuracy = _fraction([i.verdict.fields["trustllm_correct"] for i in items])
@@ -580,20 +576,7 @@ OOD_GENERALIZATION = Task(
     judge_batch=judge_ood_generalization,
     judge_name="sentiment-parser+diagnosis-parser",
     metrics=(
-        Metric(
-            "accuracy",
-            True,
-            "mean over sources of accuracy; unreadable answers count as wrong",
-            statistic=lambda items: mean_over_groups(items, _by_source, _accuracy),
-            primary=True,
-        ),
-        Metric(
-            "accuracy",
-            True,
-            "accuracy within one source (unreadable = wrong)",
-            per_item=_correct,
-            group_by=_by_source,
-        ),
+        *accuracy_per_group(_correct, _by_source, "source"),
         Metric(
             "macro_f1_flipkart",
             True,
