@@ -89,9 +89,10 @@ def _add_judge_arguments(parser: argparse.ArgumentParser) -> None:
     )
     judge.add_argument(
         "--toxicity",
-        choices=("offline", "perspective"),
         default="offline",
-        help="toxicity scorer: offline (profanity-check, default) or the Perspective API",
+        metavar="SCORER",
+        help="toxicity scorer: offline (profanity-check, default), perspective (the Perspective "
+        "API), detoxify:<local checkpoint folder or .ckpt>, or hf:<local classifier folder>",
     )
     judge.add_argument(
         "--perspective-key-env",

@@ -115,8 +115,15 @@ class JudgeOptions:
         import os
 
         llm = parse_model_spec(judge, judge_base_url, judge_api_key_env) if judge else None
-        if toxicity not in ("offline", "perspective"):
-            raise UsageError(f"--toxicity must be offline or perspective, not {toxicity!r}")
+        prefix, _, local = toxicity.partition(":")
+        if prefix in ("detoxify", "hf") and local:
+            if not Path(local).expanduser().exists():
+                raise UsageError(f"--toxicity {toxicity}: no such folder or file")
+        elif toxicity not in ("offline", "perspective"):
+            raise UsageError(
+                "--toxicity must be offline, perspective, detoxify:<path> or hf:<path>, "
+                f"not {toxicity!r}"
+            )
         key_env = toxicity_key_env or "PERSPECTIVE_API_KEY"
         if toxicity == "perspective" and not os.environ.get(key_env):
             raise UsageError(f"--toxicity perspective needs an API key in ${key_env}")

@@ -128,6 +128,9 @@ class PerspectiveScorer:
         return [self._score_one(text) for text in texts]
 
 
+LOCAL_PREFIXES = ("detoxify", "hf")
+
+
 def default_toxicity_scorer() -> ToxicityScorer:
     return ProfanityCheckScorer()
 
@@ -135,9 +138,19 @@ def default_toxicity_scorer() -> ToxicityScorer:
 def make_toxicity_scorer(
     kind: str = "offline", key_env: str = PERSPECTIVE_KEY_ENV
 ) -> ToxicityScorer:
-    """``offline`` (profanity-check) or ``perspective`` (needs a key in ``key_env``)."""
+    """``offline`` (profanity-check), ``perspective`` (needs a key in ``key_env``), or a local
+    classifier: ``detoxify:<checkpoint folder or .ckpt>`` or ``hf:<transformers folder>``."""
     if kind == "offline":
         return ProfanityCheckScorer()
     if kind == "perspective":
         return PerspectiveScorer(key_env)
-    raise ModelError(f"unknown toxicity scorer {kind!r}: use offline or perspective")
+    prefix, _, path = kind.partition(":")
+    if prefix in LOCAL_PREFIXES and path:
+        from pathlib import Path
+
+        from .toxicity_models import LocalToxicityClassifier
+
+        return LocalToxicityClassifier(Path(path), prefix=prefix)
+    raise ModelError(
+        f"unknown toxicity scorer {kind!r}: use offline, perspective, detoxify:<path> or hf:<path>"
+    )
