@@ -122,7 +122,9 @@ def parse_yes_no(text: str | None) -> str | None:
 _LETTER_EXPLICIT = re.compile(
     r"(?:answer(?:\s+to\s+(?:the|your|this)\s+question)?\s*(?:is|would\s+be|:|-)|"
     r"(?:i\s+(?:would\s+|will\s+|'d\s+)?)?(?:choose|chose|pick|select|go\s+with)|"
-    r"(?:my\s+)?choice\s*(?:is|:))\s*:?\s*(?:option\s+)?[(\[]?(?P<letter>[A-Z])[)\]]?(?![\w'’])",
+    r"(?:my\s+)?choice\s*(?:is|:))\s*:?\s*(?:option\s+)?"
+    # a capital letter, or a small one only in brackets: "pick a side" names no option
+    r"(?:[(\[]?(?-i:(?P<letter>[A-Z]))[)\]]?|[(\[](?P<small>[a-z])[)\]])(?![\w'’])",
     re.IGNORECASE,
 )
 _LEADING_LETTER = re.compile(r"^[(\[]?(?P<letter>[A-Z])(?:[)\].:,]|$)")
@@ -166,7 +168,9 @@ def parse_choice(
             option = normalize(option_text).lower().rstrip(".")
             if option and lowered.startswith(f"{letter.lower()} {option[:40]}"):
                 return letter.upper()
-    explicit = {m.group("letter").upper() for m in _LETTER_EXPLICIT.finditer(plain)} & allowed
+    explicit = {
+        (m.group("letter") or m.group("small")).upper() for m in _LETTER_EXPLICIT.finditer(plain)
+    } & allowed
     if len(explicit) == 1:
         return explicit.pop()
     standalone = {
