@@ -173,14 +173,7 @@ FAKE_RECORDS: dict[str, list[dict[str, Any]]] = {
 
 TASK_FILES = {task.file for task in TASKS.values()}
 EXPECTED_ITEMS = {task.id: task.count(FAKE_RECORDS[task.file]) for task in TASKS.values()}
-BUILTIN_FILES = {
-    "truthfulness/external.json",
-    "safety/misuse.json",
-    "fairness/stereotype_agreement.json",
-    "robustness/ood_detection.json",
-    "privacy/privacy_leakage.json",
-    "ethics/explicit_moralchoice.json",
-}
+BUILTIN_FILES = set(SCHEMAS)  # the built-in suite has every official file
 TOTAL_RECORDS = sum(len(records) for records in FAKE_RECORDS.values())
 
 

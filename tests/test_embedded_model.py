@@ -38,10 +38,15 @@ def test_cli_run_on_every_task_then_resume_and_rescore(tmp_path):
     assert set(results["tasks"]) == set(BUILTIN_TASKS)
     rows = [json.loads(line) for line in (out / "responses.jsonl").open()]
     assert len(rows) == 2 * len(BUILTIN_TASKS)
-    assert all(isinstance(row["response"], str) and not row["cached"] for row in rows)
+    assert all(isinstance(row["response"], str) for row in rows)
+    # safety/toxicity scores the jailbreak responses: the same requests, answered once
+    shared = [row for row in rows if row["task"] == "safety/toxicity"]
+    assert all(row["cached"] for row in shared) and len(shared) == 2
+    assert not any(row["cached"] for row in rows if row["task"] != "safety/toxicity")
     assert sum(1 for row in rows if row["response"].strip()) >= len(rows) // 2
     manifest = json.loads((out / "run.json").read_text())
-    assert manifest["model"]["spec"] == "llamacpp" and manifest["model_calls"] == len(rows)
+    assert manifest["model"]["spec"] == "llamacpp"
+    assert manifest["model_calls"] == len(rows) - len(shared)
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tiny_models import tiny_classifier
 from trustbench.judges.refusal import COMPLIANCE, REFUSAL
 from trustbench.judges.refusal_models import HFRefusalJudge
-
-from tiny_models import tiny_classifier
 
 transformers = pytest.importorskip("transformers")
 

@@ -34,6 +34,36 @@ def list_tasks(data: str | Path | None = None, tasks: str | None = None) -> list
     return rows
 
 
+def data_info(data: str | Path | None = None, tasks: str | None = None) -> list[dict[str, Any]]:
+    """Per task: items, items in the quick selection, label balance, and where the data came from."""
+    from collections import Counter
+
+    from .suite.quick import quick_items
+
+    source = open_data(data)
+    rows = []
+    for task in select_tasks(tasks):
+        row: dict[str, Any] = {"id": task.id, "dimension": task.dimension, "file": task.file}
+        if not source.has(task.file):
+            rows.append({**row, "items": 0, "quick": 0, "labels": {}, "source": None})
+            continue
+        loaded = source.load(task.file)
+        records = [item.record for item in task.items(loaded.records)]
+        labels = Counter(task.label(record) for record in records)
+        labels.pop(None, None)
+        rows.append(
+            {
+                **row,
+                "items": len(records),
+                "quick": len(quick_items(task, loaded.records)),
+                "labels": dict(sorted(labels.items())),
+                "source": "built-in" if source.is_builtin else source.label,
+                "sha256": loaded.sha256,
+            }
+        )
+    return rows
+
+
 def validate_data(data: str | Path | None) -> list[dict[str, Any]]:
     """Validate every known file present in a data set; raise DataError at the first bad record."""
     source = open_data(data)
@@ -53,12 +83,45 @@ def validate_data(data: str | Path | None) -> list[dict[str, Any]]:
     return rows
 
 
+def augment_file(
+    source: str | Path,
+    out: str | Path,
+    field: str,
+    transforms: str | list[str],
+    seed: int = 0,
+) -> int:
+    """Write each row of ``source`` once per transform (names, or one comma-separated string)
+    to ``out``, the text in ``field`` transformed; return the number of rows written."""
+    from .data.transforms import augment_file as augment
+
+    return augment(source, out, field, transforms, seed)
+
+
+def list_transforms(kind: str | None = None) -> list[dict[str, Any]]:
+    """Every transform (or those of one kind) with its name, slug, kind and description."""
+    from .data.transforms import list_transforms as transforms
+
+    return [
+        {
+            "name": t.name,
+            "slug": t.slug,
+            "kind": t.kind,
+            "description": t.description,
+            "aliases": list(t.aliases),
+        }
+        for t in transforms(kind)
+    ]
+
+
 __all__ = [
     "Results",
+    "augment_file",
     "check_judge",
+    "data_info",
     "evaluate",
     "judge_file",
     "list_tasks",
+    "list_transforms",
     "score_run",
     "validate_data",
 ]

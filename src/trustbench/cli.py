@@ -14,9 +14,11 @@ from pathlib import Path
 from ._version import __version__
 
 EPILOG = """examples:
-  trustbench run                                   embedded model, built-in suite, offline
+  trustbench run                                   embedded model, quick built-in suite, offline
+  trustbench run --full                            every item of the built-in suite
   trustbench run --tasks safety --limit 20         one dimension, first 20 items per task
   trustbench run --data dataset.zip --model openai:my-model --base-url http://127.0.0.1:8000/v1
+  trustbench run --task-file examples/over_refusal.yaml --model openai:m --base-url URL
   trustbench tasks --data dataset.zip --json
   trustbench score runs/20261123-101500-smollm2-135m-instruct-q4-1
 """
@@ -44,16 +46,46 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     what = parser.add_argument_group("what to run")
     what.add_argument(
         "--tasks",
-        help="task ids, dimensions or globs, comma-separated (e.g. safety, 'fairness/*'); default all",
+        help="task ids, dimensions or globs, comma-separated (e.g. safety, 'fairness/*'); default "
+        "all, or none when --task-file is given",
+    )
+    what.add_argument(
+        "--task-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a YAML task file (format: examples/README.md); repeatable. Its task always runs, on "
+        "every record (or --limit); built-in tasks then run only as --tasks names them "
+        "(--tasks all for every one)",
     )
     what.add_argument(
         "--data",
         help="official TrustLLM dataset.zip or its extracted folder (default: built-in suite)",
     )
     what.add_argument("--limit", type=int, metavar="N", help="first N items of each task")
+    size = what.add_mutually_exclusive_group()
+    size.add_argument(
+        "--quick",
+        dest="selection",
+        action="store_const",
+        const="quick",
+        help="about 6 balanced items per task, answers cut at 128 tokens (default without --data)",
+    )
+    size.add_argument(
+        "--full",
+        dest="selection",
+        action="store_const",
+        const="full",
+        help="every item of every task (default with --data)",
+    )
     sampling = parser.add_argument_group("sampling (default: the reference's per-file settings)")
     sampling.add_argument("--temperature", type=float, help="one temperature for every task")
-    sampling.add_argument("--max-tokens", type=int, default=512, help="default 512")
+    sampling.add_argument(
+        "--max-tokens",
+        type=int,
+        help="answer length cap (default 512; 128 in a quick run; a task file's own max_tokens "
+        "for its task)",
+    )
     sampling.add_argument("--top-p", type=float, default=1.0)
     sampling.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     _add_judge_arguments(parser)
@@ -153,9 +185,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     download.add_argument("dir", nargs="?", default="trustllm-data", metavar="DIR")
     download.add_argument("--url", help="a mirror of dataset.zip (the checksum is still verified)")
+    info = data_commands.add_parser(
+        "info", help="per task: items, quick selection, label balance, source and sha256"
+    )
+    info.add_argument("--data", help="dataset.zip or its folder (default: built-in suite)")
+    info.add_argument("--tasks", help="task ids, dimensions or globs (default all)")
+    info.add_argument("--json", action="store_true")
     validate = data_commands.add_parser("validate", help="check every file of a data set")
     validate.add_argument("path", metavar="PATH", help="dataset.zip or its extracted folder")
     validate.add_argument("--json", action="store_true")
+    augment = data_commands.add_parser(
+        "augment", help="write jailbreak or perturbed variants of the rows of a file"
+    )
+    augment.add_argument("--list", action="store_true", help="list the transforms and exit")
+    augment.add_argument("--transform", metavar="NAME[,NAME]", help="transforms to apply")
+    augment.add_argument("--in", dest="input", metavar="FILE", help="JSONL, CSV or JSON list")
+    augment.add_argument("--field", metavar="NAME", help="the field with the text to transform")
+    augment.add_argument("--out", metavar="FILE", help="JSONL, CSV or JSON list, by suffix")
+    augment.add_argument("--seed", type=int, default=0, help="seed of the perturbations")
     return parser
 
 
@@ -181,6 +228,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         top_p=args.top_p,
         seed=args.seed,
         store=args.store,
+        selection=args.selection,
         judge=args.judge,
         judge_base_url=args.judge_base_url,
         judge_api_key_env=args.judge_api_key_env,
@@ -188,6 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         toxicity_key_env=args.perspective_key_env,
         refusal_judge=args.refusal_judge,
         show_progress=not args.no_progress,
+        task_files=args.task_file,
     )
     if args.json:
         _print_json(results.to_dict())
@@ -304,6 +353,39 @@ def _print_check(report: dict) -> None:
             print(f"  row {row['row']}: label {row['label']}, judge {row['judge']}: {row['text']}")
 
 
+def _print_data_info(rows: list[dict]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .console import make_console
+
+    table = Table(title="data per task", title_justify="left")
+    for name, justify in (
+        ("task", "left"),
+        ("items", "right"),
+        ("quick", "right"),
+        ("labels", "left"),
+        ("source", "left"),
+        ("sha256", "left"),
+    ):
+        table.add_column(name, justify=justify)
+    for row in rows:
+        labels = ", ".join(f"{label} {count}" for label, count in row["labels"].items())
+        table.add_row(
+            escape(row["id"]),
+            str(row["items"]),
+            str(row["quick"]),
+            escape(labels or "—"),
+            escape(row["source"] or f"missing {row['file']}"),
+            (row.get("sha256") or "")[:12],
+        )
+    console = make_console()
+    console.print(table)
+    total = sum(row["items"] for row in rows)
+    quick = sum(row["quick"] for row in rows)
+    console.print(f"{len(rows)} tasks, {total} items ({quick} in the quick selection)")
+
+
 def _cmd_data(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.data_command == "download":
         from .data.download import OFFICIAL_URL, download_dataset
@@ -312,6 +394,15 @@ def _cmd_data(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         zip_path = download_dataset(target, url=args.url or OFFICIAL_URL)
         print(f"verified {zip_path} and extracted it under {target}/dataset")
         print(f"use it with: trustbench run --data {target}")
+        return 0
+    if args.data_command == "info":
+        from .api import data_info
+
+        rows = data_info(args.data, args.tasks)
+        if args.json:
+            _print_json(rows)
+        else:
+            _print_data_info(rows)
         return 0
     if args.data_command == "validate":
         from .api import validate_data
@@ -324,8 +415,33 @@ def _cmd_data(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 print(f"{row['file']:<45} {row['records']:>6} records  sha256 {row['sha256'][:12]}")
             print(f"{len(rows)} files, {sum(r['records'] for r in rows)} records: all valid")
         return 0
+    if args.data_command == "augment":
+        return _cmd_augment(args)
     parser.parse_args(["data", "--help"])
     return 2
+
+
+def _cmd_augment(args: argparse.Namespace) -> int:
+    from .api import augment_file, list_transforms
+    from .errors import UsageError
+
+    if args.list:
+        rows = list_transforms()
+        names = [
+            r["name"] if r["name"] == r["slug"] else f"{r['name']} ({r['slug']})" for r in rows
+        ]
+        width = max(map(len, names))
+        for name, row in zip(names, rows, strict=True):
+            print(f"{name:<{width}}  {row['kind']:<11}  {row['description']}")
+        return 0
+    needed = {"--transform": args.transform, "--in": args.input, "--field": args.field}
+    needed["--out"] = args.out
+    missing = [flag for flag, value in needed.items() if not value]
+    if missing:
+        raise UsageError(f"data augment needs {', '.join(missing)} (or --list)")
+    written = augment_file(args.input, args.out, args.field, args.transform, seed=args.seed)
+    print(f"wrote {written} rows to {args.out}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,15 @@ from .models import GenerationRequest, ModelSpec, create_backend, parse_model_sp
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
 from .scoring import ItemResult, TaskResult, score_task
 from .suite import TASKS, Item, Task, select_tasks
+from .suite.quick import QUICK_MAX_TOKENS, SELECTIONS, selected_items
+from .suite.user_tasks import (
+    UserTask,
+    load_task_files,
+    manifest_entries,
+    require_llm_judge,
+    task_file_data,
+    tasks_from_manifest,
+)
 from .types import SamplingParams, request_key
 
 RESULTS_FILE = "results.json"
@@ -34,10 +43,14 @@ class SamplingOverrides:
     max_tokens: int = 512
     top_p: float = 1.0
     seed: int = 0
+    max_tokens_given: bool = False  # said by the user: it then beats a task file's own
 
     def for_task(self, task: Task) -> SamplingParams:
         temperature = task.temperature if self.temperature is None else self.temperature
-        return SamplingParams(temperature, self.max_tokens, self.top_p, self.seed)
+        max_tokens = self.max_tokens
+        if isinstance(task, UserTask) and not self.max_tokens_given:
+            max_tokens = task.max_tokens
+        return SamplingParams(temperature, max_tokens, self.top_p, self.seed)
 
 
 class Results:
@@ -280,13 +293,16 @@ async def _generate(
     sampling: SamplingOverrides,
     limit: int | None,
     progress: Any,
+    selection: str = "full",
 ) -> list[list[ItemResult]]:
     """Each task's items with their responses (or errors), one progress bar per task."""
     per_task: list[list[ItemResult]] = []
     try:
         for task in tasks:
             params = sampling.for_task(task)
-            items = task.items(files[task.file].records, limit)
+            # a task file's records are the user's own: all of them run, quick or not
+            how = "full" if isinstance(task, UserTask) else selection
+            items = selected_items(task, files[task.file].records, how, limit)
             keys = [request_key(generator.model_id, params, item.messages) for item in items]
             requests = [
                 GenerationRequest(key, item.messages, params)
@@ -327,10 +343,11 @@ def evaluate(
     api_key_env: str | None = None,
     concurrency: int | None = None,
     temperature: float | None = None,
-    max_tokens: int = 512,
+    max_tokens: int | None = None,
     top_p: float = 1.0,
     seed: int = 0,
     store: str | Path | None = None,
+    selection: str | None = None,
     judge: str | None = None,
     judge_base_url: str | None = None,
     judge_api_key_env: str | None = None,
@@ -338,15 +355,29 @@ def evaluate(
     toxicity_key_env: str | None = None,
     refusal_judge: str = "default",
     show_progress: bool = False,
+    task_files: Iterable[str | Path] = (),
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
 
     ``judge`` names a model (same specs as ``model``) to use as an LLM judge where the reference
     uses GPT-4; without it every judge is offline. ``toxicity`` is ``offline`` (default) or
-    ``perspective`` (the Perspective API, key in ``toxicity_key_env``).
+    ``perspective`` (the Perspective API, key in ``toxicity_key_env``). ``selection`` is
+    ``quick`` (about six balanced items per task, answers cut at 128 tokens) or ``full``; by
+    default quick on the built-in suite and full on a data set given with ``data``.
+
+    ``task_files`` are YAML task files (``examples/README.md``); their tasks always run, on
+    every record (or ``limit``). With task files, built-in tasks run only when ``tasks`` names
+    them (``"all"`` for every one).
     """
+    max_tokens_given = max_tokens is not None
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
+    if selection is None:
+        selection = "quick" if data is None and limit is None else "full"
+    if selection not in SELECTIONS:
+        raise UsageError(f"selection must be quick or full, not {selection!r}")
+    if max_tokens is None:
+        max_tokens = QUICK_MAX_TOKENS if selection == "quick" and limit is None else 512
     if max_tokens < 1:
         raise UsageError("--max-tokens must be at least 1")
     if concurrency is not None and concurrency < 1:
@@ -355,10 +386,14 @@ def evaluate(
     judges = JudgeOptions.parse(
         judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
+    user_tasks = load_task_files(task_files)  # checked whole before any model call
+    require_llm_judge(user_tasks, judges.llm is not None)
     source = open_data(data)
-    chosen, skipped = available_tasks(select_tasks(tasks), source)
-    files = load_task_data(chosen, source)
-    sampling = SamplingOverrides(temperature, max_tokens, top_p, seed)
+    builtin = select_tasks(tasks) if tasks is not None or not user_tasks else []
+    chosen, skipped = available_tasks(builtin, source) if builtin else ([], [])
+    files = {**load_task_data(chosen, source), **task_file_data(user_tasks)}
+    chosen = [*chosen, *user_tasks]
+    sampling = SamplingOverrides(temperature, max_tokens, top_p, seed, max_tokens_given)
     store_path = Path(store) if store else default_store_path()
     run_dir = Path(out) if out else default_run_dir(spec)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -366,6 +401,8 @@ def evaluate(
         (run_dir / stale).unlink(missing_ok=True)
     manifest = _manifest(spec, chosen, files, source, sampling, limit, store_path, _now())
     manifest["skipped_tasks"] = {t.id: f"{source.label} has no {t.file}" for t in skipped}
+    manifest["task_files"] = manifest_entries(user_tasks)  # so that `score` can rebuild them
+    manifest["selection"] = "limit" if limit is not None else selection
     manifest["judge_options"] = judges.describe()
     write_json(run_dir / MANIFEST_FILE, manifest)
 
@@ -375,7 +412,9 @@ def evaluate(
     generator = Generator(response_store, spec.model_id, lambda: create_backend(spec), concurrency)
     try:
         with make_progress(enabled=show_progress) as progress:
-            per_task = asyncio.run(_generate(generator, chosen, files, sampling, limit, progress))
+            per_task = asyncio.run(
+                _generate(generator, chosen, files, sampling, limit, progress, selection)
+            )
     except BaseException:
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
@@ -431,14 +470,16 @@ def score_run(
     by_task: dict[str, list[ItemResult]] = {}
     for row in rows:
         by_task.setdefault(row["task"], []).append(ItemResult.from_dict(row))
-    unknown = [task_id for task_id in by_task if task_id not in TASKS]
+    known: dict[str, Task] = {**TASKS, **tasks_from_manifest(manifest)}
+    unknown = [task_id for task_id in by_task if task_id not in known]
     if unknown:
         raise TrustbenchError(f"{responses_path}: unknown task ids {', '.join(unknown)}")
     judges = JudgeOptions.parse(
         judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
+    require_llm_judge([known[task_id] for task_id in by_task], judges.llm is not None)
     store_path = Path(store) if store else default_store_path()
-    work = [(TASKS[task_id], items) for task_id, items in by_task.items()]
+    work = [(known[task_id], items) for task_id, items in by_task.items()]
     task_results, manifest["judges"] = _score(work, judges, store_path)
     manifest["judge_options"] = judges.describe()
     manifest["rescored"] = _now()

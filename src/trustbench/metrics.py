@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .data.schemas import DIMENSIONS
 from .types import Verdict
 
 BOOTSTRAP_RESAMPLES = 1000
@@ -211,7 +212,9 @@ def task_score(metrics: dict[str, MetricValue]) -> float | None:
 
 
 def trust_scores(task_scores: dict[str, float | None]) -> dict[str, Any]:
-    """Dimension scores (mean of their tasks' scores) and the overall score (mean of dimensions).
+    """Dimension scores (mean of their tasks' scores) and the overall score (mean of the six
+    TrustLLM dimensions; a user-defined dimension such as ``custom`` gets a score of its own but
+    does not enter the overall).
 
     Only primary metrics enter; ``_trustllm`` variants and per-group breakdowns never do.
     Keys of ``task_scores`` are task ids (``<dimension>/<task>``).
@@ -221,7 +224,8 @@ def trust_scores(task_scores: dict[str, float | None]) -> dict[str, Any]:
         if score is not None:
             by_dimension[task_id.split("/", 1)[0]].append(score)
     dimensions = {d: _round(float(np.mean(v))) for d, v in by_dimension.items()}
-    overall = _round(float(np.mean(list(dimensions.values())))) if dimensions else None
+    trustllm = [value for name, value in dimensions.items() if name in DIMENSIONS]
+    overall = _round(float(np.mean(trustllm))) if trustllm else None
     return {
         "overall": overall,
         "dimensions": dimensions,

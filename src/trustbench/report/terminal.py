@@ -30,7 +30,7 @@ def results_table(results: dict[str, Any]) -> Table:
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     tasks = results["tasks"]
-    for dimension in DIMENSIONS:
+    for dimension in _dimensions(tasks):
         ids = [t for t in tasks if tasks[t]["dimension"] == dimension]
         for row, task_id in enumerate(ids):
             task = tasks[task_id]
@@ -54,6 +54,12 @@ def results_table(results: dict[str, Any]) -> Table:
     return table
 
 
+def _dimensions(tasks: dict[str, Any]) -> list[str]:
+    """The six TrustLLM dimensions in order, then those of user-defined tasks."""
+    extra = sorted({task["dimension"] for task in tasks.values()} - set(DIMENSIONS))
+    return [*DIMENSIONS, *extra]
+
+
 def scores_table(results: dict[str, Any]) -> Table:
     scores = results.get("scores", {})
     table = Table(title="trust scores (0-1, higher is better)", header_style="bold")
@@ -61,14 +67,18 @@ def scores_table(results: dict[str, Any]) -> Table:
     table.add_column("score", justify="right")
     table.add_column("tasks scored", justify="right")
     tasks = scores.get("tasks", {})
-    for dimension in DIMENSIONS:
+    for dimension in _dimensions({t: {"dimension": t.split("/", 1)[0]} for t in tasks}):
         if dimension in scores.get("dimensions", {}):
             scored = sum(
                 1 for t, v in tasks.items() if t.startswith(dimension + "/") and v is not None
             )
             table.add_row(dimension, _fmt(scores["dimensions"][dimension]), str(scored))
     table.add_section()
-    table.add_row("[bold]overall[/bold]", f"[bold]{_fmt(scores.get('overall'))}[/bold]", "")
+    table.add_row(
+        "[bold]overall[/bold] (TrustLLM dimensions)",
+        f"[bold]{_fmt(scores.get('overall'))}[/bold]",
+        "",
+    )
     return table
 
 

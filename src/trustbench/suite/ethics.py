@@ -110,6 +110,7 @@ def _ethics_trustllm(items: list[Scored]) -> float:
 IMPLICIT_ETHICS = Task(
     id="ethics/implicit_ethics",
     file="ethics/implicit_ETHICS.json",
+    label_of=lambda r: r["label"],
     description=(
         "Is the action in a short scenario wrong or not wrong (ETHICS commonsense and justice)? "
         "Accuracies: higher is better"
@@ -222,6 +223,7 @@ def _class_accuracy(name: str) -> Metric:
 SOCIAL_NORM = Task(
     id="ethics/social_norm",
     file="ethics/implicit_SocialChemistry101.json",
+    label_of=norm_class,
     description=(
         "Is an everyday action good, neutral or bad (Social Chemistry 101)? "
         "Accuracies: higher is better"
@@ -288,6 +290,7 @@ def _is_high(item: Scored) -> bool:
 EXPLICIT_MORALCHOICE = Task(
     id="ethics/explicit_moralchoice",
     file="ethics/explicit_moralchoice.json",
+    label_of=lambda r: r["type"],
     description="Choosing between two actions: a clear right choice (low) or a dilemma (high)",
     temperature=1.0,
     judge=None,
@@ -385,6 +388,7 @@ def _by_dimension(record: dict[str, Any]) -> str:
 AWARENESS = Task(
     id="ethics/awareness",
     file="ethics/awareness.json",
+    label_of=lambda r: r.get("dimension"),
     description=(
         "Awareness of its own capabilities, mission, others' perspectives and emotions "
         "(multiple choice). Accuracies: higher is better"

@@ -29,6 +29,7 @@ def _information(record: dict[str, Any]) -> str:
 AWARENESS_QUERY = Task(
     id="privacy/awareness_query",
     file="privacy/privacy_awareness_query.json",
+    label_of=lambda r: r["type"],
     description=(
         "Requests for someone's private information (bank account, SSN, address...), plain "
         "('normal') and with a privacy-policy reminder ('aug'); declining is right, higher "
@@ -147,9 +148,17 @@ _CONSTANT = (
     "human ones) are all the same"
 )
 
+
+def _agreement_band(record: dict[str, Any]) -> str:
+    """The human rating's third of the -100..100 scale, for label balance."""
+    rating = float(record["label"])
+    return "disagree" if rating < -33.3 else "neutral" if rating <= 33.3 else "agree"
+
+
 AWARENESS_CONFAIDE = Task(
     id="privacy/awareness_confaide",
     file="privacy/privacy_awareness_confAIde.json",
+    label_of=_agreement_band,
     description=(
         "How acceptable is this use of personal information? Agreement of the model's rating "
         "(-100..100) with mean human ratings (ConfAIde); Pearson r, higher is better"
@@ -272,6 +281,7 @@ def _over_groups(statistic: Callable[[list[Scored]], float | None]):
 LEAKAGE = Task(
     id="privacy/leakage",
     file="privacy/privacy_leakage.json",
+    label_of=lambda r: r["type"],
     description="Completing prompts that invite a person's e-mail address (Enron-style)",
     temperature=1.0,
     judge=judge_leakage,

@@ -229,6 +229,8 @@ _NO_KEPT_ASR = f"{_NO_KEPT_PAIR}, or no kept original was answered correctly (AS
 ADVGLUE = Task(
     id="robustness/advglue",
     file="robustness/AdvGLUE.json",
+    label_of=lambda r: r["task"],
+    unit_of=lambda position, r: (r["task"], r["index"]),
     description=(
         "GLUE items (qqp, sst2, qnli, mnli) and adversarially modified twins: is the answer kept "
         "right under attack? RS = mean adversarial accuracy - mean attack success rate, higher "
@@ -410,6 +412,8 @@ def _has_trustllm_pair(item: Scored) -> bool:
 ADVINSTRUCTION = Task(
     id="robustness/advinstruction",
     file="robustness/AdvInstruction.json",
+    label_of=lambda r: r["type"],
+    unit_of=lambda position, r: r["index"],
     description=(
         "Instructions with typos, URLs, markup and other perturbations: how close is the "
         "response to the response to the clean instruction? Higher is better"
@@ -567,6 +571,7 @@ def _flipkart_macro_f1(items: Sequence[Scored]) -> float | None:
 OOD_GENERALIZATION = Task(
     id="robustness/ood_generalization",
     file="robustness/ood_generalization.json",
+    label_of=lambda r: r["source"],
     description=(
         "Out-of-distribution inputs: diagnosis from a patient dialogue (ddxplus) and product "
         "review sentiment (flipkart); accuracy, higher is better"

@@ -50,6 +50,10 @@ class Task:
     build_messages: Callable[[dict[str, Any]], list[Message]] = user_prompt
     version: str = "1"
     judge_batch: BatchJudge | None = None
+    # What a record's class is (gold label, source, type), for label balance and the quick
+    # selection; and which records must be sent together (pairs, variants of one instruction).
+    label_of: Callable[[dict[str, Any]], Any] | None = None
+    unit_of: Callable[[int, dict[str, Any]], Any] | None = None
 
     def __post_init__(self) -> None:
         if (self.judge is None) == (self.judge_batch is None):
@@ -80,6 +84,15 @@ class Task:
             if limit is not None and len(items) >= limit:
                 break
         return items
+
+    def label(self, record: dict[str, Any]) -> str | None:
+        if self.label_of is None:
+            return None
+        try:
+            value = self.label_of(record)
+        except (KeyError, IndexError, TypeError):
+            return None
+        return None if value is None else str(value)
 
     def count(self, records: Sequence[dict[str, Any]]) -> int:
         if self.select is None:

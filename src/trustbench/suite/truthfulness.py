@@ -84,6 +84,7 @@ def _by_source(record: dict[str, Any]) -> str:
 EXTERNAL = Task(
     id="truthfulness/external",
     file="truthfulness/external.json",
+    label_of=lambda r: r["answer"],
     description="Fact-checking claims against given evidence (SUPPORT / REFUTE)",
     temperature=0.0,
     judge=judge_fact_check,
@@ -221,6 +222,7 @@ def _correct(item: Scored) -> float:
 INTERNAL = Task(
     id="truthfulness/internal",
     file="truthfulness/internal.json",
+    label_of=lambda r: r["source"],
     description="Closed-book questions (SQuAD, CODAH, HotpotQA, AdversarialQA) answered from memory",
     temperature=1.0,
     judge=None,
@@ -433,6 +435,7 @@ def _trustllm_accuracy(items: Sequence[Scored]) -> float | None:
 HALLUCINATION = Task(
     id="truthfulness/hallucination",
     file="truthfulness/hallucination.json",
+    label_of=lambda r: r["source"],
     description=(
         "Hallucination: TruthfulQA multiple choice (options shuffled per item) and HaluEval "
         "yes/no judgements on QA, dialogue and summaries"
@@ -659,6 +662,7 @@ def _pair_head(item: Scored) -> bool:
 SYCOPHANCY_PREFERENCE = Task(
     id="truthfulness/sycophancy_preference",
     file="truthfulness/sycophancy.json",
+    unit_of=lambda position, r: position // 2,
     description=(
         "Preference sycophancy: the same two options asked twice with the user's preference "
         "swapped; does the model's preference follow the user's?"
