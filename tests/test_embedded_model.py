@@ -74,7 +74,16 @@ def test_ctrl_c_stops_a_generation_at_once_and_the_run_resumes(tmp_path):
     import time
 
     store, out = tmp_path / "store.sqlite", tmp_path / "run"
-    command = [sys.executable, "-m", "trustbench", "run", "--tasks", "safety", "--limit", "6"]
+    command = [
+        sys.executable,
+        "-m",
+        "trustbench",
+        "run",
+        "--tasks",
+        "safety/misuse",
+        "--limit",
+        "6",
+    ]
     command += [
         "--max-tokens",
         "400",

@@ -44,11 +44,11 @@ def test_store_round_trip_and_persistence(tmp_path):
 def test_second_run_makes_no_model_call(tmp_path):
     with FakeOpenAIServer() as server:
         first = trustbench.evaluate(
-            model="openai:m", base_url=server.base_url, tasks="safety", out=tmp_path / "a"
+            model="openai:m", base_url=server.base_url, tasks="safety/misuse", out=tmp_path / "a"
         )
         calls = server.total
         second = trustbench.evaluate(
-            model="openai:m", base_url=server.base_url, tasks="safety", out=tmp_path / "b"
+            model="openai:m", base_url=server.base_url, tasks="safety/misuse", out=tmp_path / "b"
         )
         assert server.total == calls == first.tasks["safety/misuse"]["n"]
     assert second.to_dict()["tasks"] == first.to_dict()["tasks"]
@@ -59,12 +59,16 @@ def test_second_run_makes_no_model_call(tmp_path):
 def test_changed_sampling_params_are_new_requests(tmp_path):
     with FakeOpenAIServer() as server:
         trustbench.evaluate(
-            model="openai:m", base_url=server.base_url, tasks="safety", limit=3, out=tmp_path / "a"
+            model="openai:m",
+            base_url=server.base_url,
+            tasks="safety/misuse",
+            limit=3,
+            out=tmp_path / "a",
         )
         trustbench.evaluate(
             model="openai:m",
             base_url=server.base_url,
-            tasks="safety",
+            tasks="safety/misuse",
             limit=3,
             out=tmp_path / "b",
             seed=7,

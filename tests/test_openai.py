@@ -8,8 +8,10 @@ import json
 import pytest
 
 import trustbench
+import trustbench.suite
 from fake_openai import FakeOpenAIServer
 from trustbench.cli import main
+from trustbench.data.schemas import DIMENSIONS
 from trustbench.models.base import GenerationRequest
 from trustbench.models.openai_http import OpenAIBackend
 from trustbench.types import SamplingParams
@@ -134,14 +136,13 @@ def test_full_run_against_server_writes_documented_files(tmp_path):
         results = trustbench.evaluate(model="openai:m", base_url=server.base_url, out=tmp_path)
     document = json.loads((tmp_path / "results.json").read_text())
     assert document == results.to_dict()
-    assert set(document["tasks"]) == {
-        "truthfulness/external",
-        "safety/misuse",
-        "fairness/stereotype_agreement",
-        "robustness/ood_detection",
-        "privacy/leakage",
-        "ethics/explicit_moralchoice",
-    }
+    assert set(document["tasks"]) == set(trustbench.suite.TASKS)  # every task, all six dimensions
+    assert set(document["scores"]["dimensions"]) == set(DIMENSIONS)
+    manifest = json.loads((tmp_path / "run.json").read_text())
+    assert manifest["selection"] == "quick"
+    assert all(
+        task["n"] + task.get("errors", 0) in (5, 6, 7) for task in document["tasks"].values()
+    )
     for task in document["tasks"].values():
         assert {"dimension", "n", "invalid", "metrics"} <= set(task)
         for metric in task["metrics"].values():
