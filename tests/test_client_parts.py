@@ -7,7 +7,7 @@ import email.utils
 
 import pytest
 
-from trustbench.models.endpoints import Endpoint, EndpointPool, NoEndpointAvailable, Outcome
+from trustbench.models.endpoints import Endpoint, EndpointPool, NoEndpointAvailable, Signal
 from trustbench.models.http_policy import HTTPPolicy, parse_retry_after
 from trustbench.models.limiter import AdaptiveLimit
 from trustbench.models.spec import parse_model_spec
@@ -154,7 +154,7 @@ def test_requests_go_to_the_endpoint_with_fewest_outstanding():
         assert [lease.endpoint for lease in leases].count(a) == 2  # spread evenly
         for lease in leases:
             if lease.endpoint is a:
-                pool.release(lease, Outcome.OK)
+                pool.release(lease, Signal.OK)
         # a has none in flight, b two: the next two go to a
         assert (await pool.acquire()).endpoint is a
         assert (await pool.acquire()).endpoint is a
@@ -181,12 +181,12 @@ def test_waiters_are_served_first_come_first_served_when_room_frees():
         async def wait(name):
             lease = await pool.acquire()
             order.append(name)
-            pool.release(lease, Outcome.OK)
+            pool.release(lease, Signal.OK)
 
         tasks = [asyncio.create_task(wait(n)) for n in ("x", "y", "z")]
         await asyncio.sleep(0)
         assert order == []
-        pool.release(first, Outcome.OK)
+        pool.release(first, Signal.OK)
         await asyncio.gather(*tasks)
         assert order == ["x", "y", "z"]
 
@@ -200,24 +200,24 @@ def test_an_endpoint_that_keeps_failing_is_taken_out_then_probed_back_in():
         for _ in range(3):
             lease = await pool.acquire(avoid=b)
             assert lease.endpoint is a
-            pool.release(lease, Outcome.FAILED, error="ConnectError")
+            pool.release(lease, Signal.FAILED, error="ConnectError")
         assert a.ejected_until == 10.0 and a.times_ejected == 1
         # while it is out, everything goes to b
         leases = [await pool.acquire() for _ in range(4)]
         assert all(lease.endpoint is b for lease in leases)
         for lease in leases:
-            pool.release(lease, Outcome.OK)
+            pool.release(lease, Signal.OK)
         # after the time out one request probes it; a failed probe doubles the time out
         clock.now = 10.0
         probe = await pool.acquire()
         assert probe.endpoint is a and probe.probe
         assert (await pool.acquire()).endpoint is b  # only one probe at a time
-        pool.release(probe, Outcome.FAILED, error="ConnectError")
+        pool.release(probe, Signal.FAILED, error="ConnectError")
         assert a.ejected_until == 30.0
         clock.now = 30.0
         probe = await pool.acquire()
         assert probe.endpoint is a and probe.probe
-        pool.release(probe, Outcome.OK)
+        pool.release(probe, Signal.OK)
         assert a.ejected_until is None and a.failures == 0
         assert a.stats()["times_taken_out"] == 2 and a.stats()["out"] is False
 
@@ -228,7 +228,7 @@ def test_successes_between_failures_keep_an_endpoint_in():
     async def go():
         pool, _ = _pool(caps=(4,))
         for _ in range(5):
-            for outcome in (Outcome.FAILED, Outcome.FAILED, Outcome.OK):
+            for outcome in (Signal.FAILED, Signal.FAILED, Signal.OK):
                 pool.release(await pool.acquire(), outcome)
         assert pool.endpoints[0].ejected_until is None
 
@@ -243,11 +243,11 @@ def test_when_every_endpoint_is_out_requests_fail_at_once():
         other = await pool.acquire()
         waiting = asyncio.create_task(pool.acquire())
         await asyncio.sleep(0)
-        pool.release(held, Outcome.FAILED, error="ReadTimeout")
+        pool.release(held, Signal.FAILED, error="ReadTimeout")
         # the waiter got the freed place on a (not yet out) or fails below
-        pool.release(other, Outcome.FAILED, error="ConnectError")
+        pool.release(other, Signal.FAILED, error="ConnectError")
         if waiting.done() and not waiting.exception():
-            pool.release(waiting.result(), Outcome.FAILED, error="ConnectError")
+            pool.release(waiting.result(), Signal.FAILED, error="ConnectError")
         else:
             with pytest.raises(NoEndpointAvailable):
                 await waiting
@@ -265,7 +265,7 @@ def test_a_paused_endpoint_wakes_its_waiters_when_the_pause_ends():
     async def go():
         pool, clock = _pool(caps=(2,))
         lease = await pool.acquire()
-        pool.release(lease, Outcome.OVERLOADED, retry_after=5.0)
+        pool.release(lease, Signal.OVERLOADED, retry_after=5.0)
         waiting = asyncio.create_task(pool.acquire())
         await asyncio.sleep(0)
         assert not waiting.done()
@@ -286,7 +286,7 @@ def test_a_cancelled_waiter_gives_its_place_back():
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        pool.release(held, Outcome.OK)
+        pool.release(held, Signal.OK)
         assert pool.endpoints[0].limit.in_flight == 0
         assert (await pool.acquire()).endpoint is pool.endpoints[0]
 

@@ -95,7 +95,16 @@ class Generator:
             if advance:
                 advance(1)
 
-        await asyncio.gather(*(one(r) for r in pending.values()))
+        tasks = [asyncio.ensure_future(one(r)) for r in pending.values()]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            # a response that cannot be stored (or a refused key) stops the run: stop the other
+            # requests too rather than let them run on against a closed backend
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         if advance and duplicates > 0:
             advance(duplicates)
         return outcomes

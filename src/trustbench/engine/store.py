@@ -103,7 +103,7 @@ class Store:
                 "store with --store PATH or $TRUSTBENCH_STORE"
             ) from None
         self._db: sqlite3.Connection | None = None
-        with self._guard("open it"):
+        with self._guard("open the response store"):
             self._db = sqlite3.connect(self.path, timeout=self.lock_timeout)
             try:
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -117,6 +117,7 @@ class Store:
                 self._db.rollback()
             except BaseException:
                 self._db.close()
+                self._db = None
                 raise
 
     @contextmanager
@@ -125,9 +126,10 @@ class Store:
         try:
             yield
         except sqlite3.Error as exc:
-            if self._db is not None and self._db.in_transaction:
+            if self._db is not None:
                 with suppress(sqlite3.Error):
-                    self._db.rollback()
+                    if self._db.in_transaction:
+                        self._db.rollback()
             raise StoreError(self._explain(action, exc)) from None
 
     def _explain(self, action: str, exc: sqlite3.Error) -> str:
@@ -230,7 +232,10 @@ class Store:
         usage: dict[str, Any],
     ) -> None:
         """Insert and commit at once, so a kill loses at most the response in flight."""
-        with self._guard("save a response"):
+        with self._guard(
+            "save a response (the run stops here; responses saved so far are kept, and the same "
+            "command run again requests the rest)"
+        ):
             self.db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -24,7 +24,7 @@ from .limiter import AdaptiveLimit
 from .spec import redact_url
 
 
-class Outcome(Enum):
+class Signal(Enum):
     """What an attempt says about the endpoint (not about the request)."""
 
     OK = "ok"  # a usable answer
@@ -161,7 +161,7 @@ class EndpointPool:
             return await waiter.future
         except asyncio.CancelledError:
             if waiter.future.done() and not waiter.future.cancelled():
-                self.release(waiter.future.result(), Outcome.CANCELLED)
+                self.release(waiter.future.result(), Signal.CANCELLED)
             raise
 
     def _wake(self) -> None:
@@ -205,12 +205,12 @@ class EndpointPool:
             self._timer.cancel()
         self._wake()
 
-    # -- outcomes -------------------------------------------------------------------------------
+    # -- signals --------------------------------------------------------------------------------
 
     def release(
         self,
         lease: Lease,
-        outcome: Outcome,
+        signal: Signal,
         retry_after: float | None = None,
         error: str = "",
     ) -> None:
@@ -219,18 +219,18 @@ class EndpointPool:
         now = self.clock()
         if lease.probe:
             endpoint.probing = False
-        if outcome in (Outcome.OK, Outcome.REJECTED, Outcome.OVERLOADED):
+        if signal in (Signal.OK, Signal.REJECTED, Signal.OVERLOADED):
             endpoint.failures = 0
             if endpoint.ejected_until is not None:  # it answers again: back in
                 endpoint.ejected_until = None
                 endpoint.ejections = 0
-        if outcome is Outcome.OK:
+        if signal is Signal.OK:
             endpoint.succeeded += 1
             endpoint.limit.on_success()
-        elif outcome in (Outcome.OVERLOADED, Outcome.UNAVAILABLE):
+        elif signal in (Signal.OVERLOADED, Signal.UNAVAILABLE):
             endpoint.overloaded += 1
             endpoint.limit.on_overload(lease.token, now, retry_after)
-        if outcome in (Outcome.FAILED, Outcome.UNAVAILABLE):
+        if signal in (Signal.FAILED, Signal.UNAVAILABLE):
             endpoint.failed += 1
             endpoint.last_error = error or endpoint.last_error
             self._count_failure(endpoint, lease, now)

@@ -12,7 +12,7 @@ import httpx
 
 from ..errors import ModelError
 from .base import GenerationRequest, GenerationResult, describe_usage
-from .endpoints import Endpoint, EndpointPool, Lease, NoEndpointAvailable, Outcome
+from .endpoints import Endpoint, EndpointPool, Lease, NoEndpointAvailable, Signal
 from .http_policy import HTTPPolicy, parse_retry_after
 from .limiter import AdaptiveLimit
 
@@ -25,10 +25,10 @@ class TransientError(Exception):
     """An attempt that failed for a reason that may pass: it is retried."""
 
     def __init__(
-        self, message: str, outcome: Outcome = Outcome.FAILED, retry_after: float | None = None
+        self, message: str, signal: Signal = Signal.FAILED, retry_after: float | None = None
     ):
         super().__init__(message)
-        self.outcome = outcome
+        self.signal = signal
         self.retry_after = retry_after
 
 
@@ -128,9 +128,9 @@ class OpenAIBackend:
             raise TransientError(f"{type(exc).__name__}: {detail}") from None
         status = response.status_code
         if status == 429 or status == 503:
-            outcome = Outcome.OVERLOADED if status == 429 else Outcome.UNAVAILABLE
+            signal = Signal.OVERLOADED if status == 429 else Signal.UNAVAILABLE
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-            raise TransientError(f"HTTP {status}", outcome, retry_after)
+            raise TransientError(f"HTTP {status}", signal, retry_after)
         if status in RETRIED_STATUS or status >= 500:
             raise TransientError(f"HTTP {status}: {self._redact(_error_text(response))}")
         if status == 401:
@@ -155,19 +155,19 @@ class OpenAIBackend:
         )
 
     async def _try(self, lease: Lease, payload: dict[str, Any]) -> GenerationResult:
-        outcome, retry_after, error = Outcome.CANCELLED, None, ""
+        signal, retry_after, error = Signal.CANCELLED, None, ""
         try:
             result = await self._attempt(lease.endpoint, payload)
-            outcome = Outcome.OK if result.ok else Outcome.REJECTED
+            signal = Signal.OK if result.ok else Signal.REJECTED
             return result
         except TransientError as exc:
-            outcome, retry_after, error = exc.outcome, exc.retry_after, str(exc)
+            signal, retry_after, error = exc.signal, exc.retry_after, str(exc)
             raise
         except ModelError:
-            outcome = Outcome.REJECTED
+            signal = Signal.REJECTED
             raise
         finally:
-            self._pool.release(lease, outcome, retry_after, error)
+            self._pool.release(lease, signal, retry_after, error)
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         payload = self._payload(request)
