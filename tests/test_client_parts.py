@@ -7,7 +7,7 @@ import email.utils
 
 import pytest
 
-from trustbench.models.endpoints import Endpoint, EndpointPool, NoEndpointAvailable, Signal
+from trustbench.models.endpoints import Endpoint, EndpointPool, Signal
 from trustbench.models.http_policy import HTTPPolicy, parse_retry_after
 from trustbench.models.limiter import AdaptiveLimit
 from trustbench.models.spec import parse_model_spec
@@ -167,7 +167,19 @@ def test_a_retry_avoids_the_endpoint_that_just_failed():
     async def go():
         pool, _ = _pool()
         a, b = pool.endpoints
-        assert (await pool.acquire(avoid=a)).endpoint is b
+        assert (await pool.acquire(avoid={a})).endpoint is b
+
+    asyncio.run(go())
+
+
+def test_a_retry_prefers_endpoints_it_has_not_failed_on():
+    async def go():
+        pool, _ = _pool(caps=(4, 4, 4))
+        a, b, c = pool.endpoints
+        for _ in range(3):
+            assert (await pool.acquire(avoid={a, b})).endpoint is c
+        # all tried: the least busy of them
+        assert (await pool.acquire(avoid={a, b, c})).endpoint in (a, b)
 
     asyncio.run(go())
 
@@ -198,7 +210,7 @@ def test_an_endpoint_that_keeps_failing_is_taken_out_then_probed_back_in():
         pool, clock = _pool()
         a, b = pool.endpoints
         for _ in range(3):
-            lease = await pool.acquire(avoid=b)
+            lease = await pool.acquire(avoid={b})
             assert lease.endpoint is a
             pool.release(lease, Signal.FAILED, error="ConnectError")
         assert a.ejected_until == 10.0 and a.times_ejected == 1
@@ -209,6 +221,8 @@ def test_an_endpoint_that_keeps_failing_is_taken_out_then_probed_back_in():
             pool.release(lease, Signal.OK)
         # after the time out one request probes it; a failed probe doubles the time out
         clock.now = 10.0
+        # a request that has already failed somewhere is not made to probe
+        assert (await pool.acquire(avoid={b})).endpoint is b
         probe = await pool.acquire()
         assert probe.endpoint is a and probe.probe
         assert (await pool.acquire()).endpoint is b  # only one probe at a time
@@ -235,28 +249,35 @@ def test_successes_between_failures_keep_an_endpoint_in():
     asyncio.run(go())
 
 
-def test_when_every_endpoint_is_out_requests_fail_at_once():
+def test_the_last_endpoint_in_is_never_taken_out():
     async def go():
-        pool, clock = _pool(caps=(1, 1), eject_after=1)
+        pool, clock = _pool(caps=(2, 2), eject_after=2)
         a, b = pool.endpoints
-        held = await pool.acquire()
-        other = await pool.acquire()
-        waiting = asyncio.create_task(pool.acquire())
-        await asyncio.sleep(0)
-        pool.release(held, Signal.FAILED, error="ReadTimeout")
-        # the waiter got the freed place on a (not yet out) or fails below
-        pool.release(other, Signal.FAILED, error="ConnectError")
-        if waiting.done() and not waiting.exception():
-            pool.release(waiting.result(), Signal.FAILED, error="ConnectError")
-        else:
-            with pytest.raises(NoEndpointAvailable):
-                await waiting
-        assert pool.all_out()
-        with pytest.raises(NoEndpointAvailable, match="ConnectError"):
-            await pool.acquire()
+        for _ in range(2):
+            pool.release(await pool.acquire(avoid={b}), Signal.FAILED, error="ConnectError")
+        assert a.ejected_until is not None
+        for _ in range(10):  # b fails too, but it is the last one in: requests keep going there
+            lease = await pool.acquire()
+            assert lease.endpoint is b and not lease.probe
+            pool.release(lease, Signal.FAILED, error="ReadTimeout")
+        assert b.ejected_until is None
+        # once a is probed back in, b's next failure takes b out
         clock.now = 100.0
-        assert not pool.all_out()
-        assert (await pool.acquire()).probe
+        probe = await pool.acquire()
+        assert probe.endpoint is a and probe.probe
+        pool.release(probe, Signal.OK)
+        pool.release(await pool.acquire(avoid={a}), Signal.FAILED, error="ReadTimeout")
+        assert b.ejected_until is not None and a.ejected_until is None
+
+    asyncio.run(go())
+
+
+def test_a_single_endpoint_is_never_taken_out():
+    async def go():
+        pool, _ = _pool(caps=(2,), eject_after=1)
+        for _ in range(5):
+            pool.release(await pool.acquire(), Signal.FAILED, error="HTTP 500")
+        assert pool.endpoints[0].ejected_until is None
 
     asyncio.run(go())
 

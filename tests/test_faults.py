@@ -195,6 +195,28 @@ def test_two_replicas_one_killed_mid_run(tmp_path, isolated_store, capsys):
     assert endpoints[1]["succeeded"] == len(keys) - 10
 
 
+def test_a_run_survives_losing_all_but_one_of_three_replicas(tmp_path, capsys):
+    with (
+        FaultServer(delay=0.02, kill_after=4) as first,
+        FaultServer(delay=0.02, kill_after=6) as second,
+        FaultServer(delay=0.02) as last,
+    ):
+        code = main(
+            ["run", "--model", MODEL, "--base-url", f"{first.base_url},{second.base_url}"]
+            + ["--base-url", last.base_url, "--concurrency", "3", "--tasks", "safety,ethics"]
+            + ["--limit", "12", "--out", str(tmp_path / "run"), "--no-progress", "--json"]
+        )
+        assert code == 0, capsys.readouterr().err
+        assert first.killed and second.killed
+    rows = [json.loads(line) for line in (tmp_path / "run" / "responses.jsonl").open()]
+    answered = first.answered + second.answered + last.answered
+    assert len(answered) == len({row["key"] for row in rows}) and set(answered.values()) == {1}
+    assert (first.answered_total, second.answered_total) == (4, 6)
+    endpoints = json.loads((tmp_path / "run" / "run.json").read_text())["endpoints"]
+    assert [e["succeeded"] for e in endpoints] == [4, 6, len(answered) - 10]
+    assert endpoints[2]["failed"] == 0
+
+
 def test_comma_separated_base_urls_share_the_work(tmp_path, capsys):
     with FaultServer(delay=0.01) as one, FaultServer(delay=0.01) as two:
         code = main(

@@ -3,10 +3,10 @@
 Each endpoint has its own adaptive limit (:class:`AdaptiveLimit`). A request goes to the
 endpoint with the fewest requests in flight among those with room; waiting requests are served
 first come, first served. An endpoint that fails ``eject_after`` attempts in a row (connection
-errors, timeouts, 5xx, malformed replies) is taken out; once its time out has passed, one request
-probes it: an answer brings it back, a failure takes it out for twice as long. While every endpoint
-is out, a request fails at once (:class:`NoEndpointAvailable`) and its retry loop backs off, so a
-run gives up on dead servers no sooner and no later than on a single one.
+errors, timeouts, 5xx, malformed replies) is taken out while another endpoint is in; once its
+time out has passed, one request probes it: an answer brings it back, a failure takes it out for
+twice as long. The last endpoint in is never taken out, so with one endpoint, or when every
+replica fails, requests are retried with backoff exactly as without replicas.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -33,10 +33,6 @@ class Signal(Enum):
     UNAVAILABLE = "unavailable"  # 503: slow down, and it counts as a failure
     FAILED = "failed"  # connection error, timeout, 5xx, malformed reply
     CANCELLED = "cancelled"  # the caller stopped waiting; says nothing
-
-
-class NoEndpointAvailable(Exception):
-    """Every endpoint is taken out for now."""
 
 
 @dataclass(eq=False)
@@ -71,6 +67,7 @@ class Endpoint:
             "concurrency_lowest": self.limit.lowest,
             "concurrency_cap": self.limit.cap,
             "out": self.ejected_until is not None,
+            "last_error": self.last_error or None,
         }
 
 
@@ -86,7 +83,7 @@ class Lease:
 @dataclass(eq=False)
 class _Waiter:
     future: asyncio.Future[Lease]
-    avoid: Endpoint | None = None
+    avoid: Collection[Endpoint] = ()
 
 
 @dataclass(eq=False)
@@ -104,19 +101,21 @@ class EndpointPool:
 
     # -- choosing -------------------------------------------------------------------------------
 
-    def _pick(self, now: float, avoid: Endpoint | None) -> Lease | None:
+    def _pick(self, now: float, avoid: Collection[Endpoint]) -> Lease | None:
         count = len(self.endpoints)
         best: tuple[tuple[int, int, int], Endpoint] | None = None
         for index, endpoint in enumerate(self.endpoints):
             if endpoint.ejected_until is not None:
-                if now >= endpoint.ejected_until and not endpoint.probing:
-                    endpoint.probing = True  # its time out is over: this request probes it
+                # its time out is over: a request that has not failed yet probes it (one that has
+                # goes where it is likelier to succeed, so probing costs no request its attempts)
+                if now >= endpoint.ejected_until and not endpoint.probing and not avoid:
+                    endpoint.probing = True
                     return self._lease(endpoint, probe=True)
                 continue
             if not endpoint.limit.ready(now):
                 continue
             rank = (
-                endpoint is avoid and count > 1,
+                endpoint in avoid,
                 endpoint.limit.in_flight,
                 (index - self._turn) % count,
             )
@@ -131,29 +130,15 @@ class EndpointPool:
         endpoint.sent += 1
         return Lease(endpoint, endpoint.limit.acquire(), probe)
 
-    def all_out(self, now: float | None = None) -> bool:
-        """True when every endpoint is taken out and none is due for a probe."""
-        now = self.clock() if now is None else now
-        return all(
-            e.ejected_until is not None and (now < e.ejected_until or e.probing)
-            for e in self.endpoints
-        )
-
-    def describe_out(self) -> str:
-        parts = [f"{e.label} ({e.last_error or 'failing'})" for e in self.endpoints]
-        return "every endpoint is taken out after repeated failures: " + "; ".join(parts)
-
     # -- waiting --------------------------------------------------------------------------------
 
-    async def acquire(self, avoid: Endpoint | None = None) -> Lease:
-        """A place on the least busy endpoint (not ``avoid`` if another has room)."""
+    async def acquire(self, avoid: Collection[Endpoint] = ()) -> Lease:
+        """A place on the least busy endpoint, preferring any not in ``avoid`` that has room."""
         now = self.clock()
         if not self._waiters:
             lease = self._pick(now, avoid)
             if lease is not None:
                 return lease
-        if self.all_out(now):
-            raise NoEndpointAvailable(self.describe_out())
         waiter = _Waiter(asyncio.get_running_loop().create_future(), avoid)
         self._waiters.append(waiter)
         self._schedule(now)
@@ -177,12 +162,6 @@ class EndpointPool:
                 break
             self._waiters.popleft()
             waiter.future.set_result(lease)
-        if self._waiters and self.all_out(now):
-            error = NoEndpointAvailable(self.describe_out())
-            while self._waiters:
-                waiter = self._waiters.popleft()
-                if not waiter.future.done():
-                    waiter.future.set_exception(error)
         self._schedule(now)
 
     def _schedule(self, now: float) -> None:
@@ -242,8 +221,13 @@ class EndpointPool:
                 self._eject(endpoint, now)
             return  # an answer to a request sent before it was taken out
         endpoint.failures += 1
-        if endpoint.failures >= self.policy.eject_after:
+        if endpoint.failures >= self.policy.eject_after and self._others_in(endpoint):
             self._eject(endpoint, now)
+
+    def _others_in(self, endpoint: Endpoint) -> bool:
+        """Taking an endpoint out only helps when another can take its requests: the last one
+        in stays in, so a single endpoint (or the last survivor) is retried with backoff."""
+        return any(e is not endpoint and e.ejected_until is None for e in self.endpoints)
 
     def _eject(self, endpoint: Endpoint, now: float) -> None:
         endpoint.ejected_until = now + self.policy.ejection(endpoint.ejections)

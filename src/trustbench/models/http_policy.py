@@ -27,7 +27,7 @@ class HTTPPolicy:
     backoff: float = 1.0
     max_backoff: float = 30.0
     max_retry_after: float = 120.0
-    eject_after: int = 5
+    eject_after: int = 3
     eject_for: float = 2.0
     max_eject_for: float = 60.0
 

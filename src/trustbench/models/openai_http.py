@@ -12,7 +12,7 @@ import httpx
 
 from ..errors import ModelError
 from .base import GenerationRequest, GenerationResult, describe_usage
-from .endpoints import Endpoint, EndpointPool, Lease, NoEndpointAvailable, Signal
+from .endpoints import Endpoint, EndpointPool, Lease, Signal
 from .http_policy import HTTPPolicy, parse_retry_after
 from .limiter import AdaptiveLimit
 
@@ -172,18 +172,16 @@ class OpenAIBackend:
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         payload = self._payload(request)
         last = "no attempt made"
-        previous: Endpoint | None = None
+        failed_on: set[Endpoint] = set()  # a retry goes elsewhere when another has room
         attempts = self.policy.max_attempts
         for attempt in range(attempts):
             retry_after = None
+            lease = await self._pool.acquire(avoid=failed_on)
             try:
-                lease = await self._pool.acquire(avoid=previous)
-                previous = lease.endpoint
                 return await self._try(lease, payload)
-            except NoEndpointAvailable as exc:
-                last = str(exc)
             except TransientError as exc:
-                last = f"{previous.label if previous else '?'}: {exc}"
+                failed_on.add(lease.endpoint)
+                last = f"{lease.endpoint.label}: {exc}"
                 retry_after = exc.retry_after
             if attempt + 1 < attempts:
                 await asyncio.sleep(self.policy.delay(attempt, retry_after, self._random.random()))
