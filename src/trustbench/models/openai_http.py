@@ -117,6 +117,10 @@ class OpenAIBackend:
     def _redact(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
 
+    def _http_error(self, status: int, response: httpx.Response) -> str:
+        text = self._redact(_error_text(response))
+        return f"HTTP {status}: {text}" if text else f"HTTP {status}"
+
     async def _attempt(self, endpoint: Endpoint, payload: dict[str, Any]) -> GenerationResult:
         """One request to one endpoint: a result, or TransientError to retry."""
         try:
@@ -132,7 +136,7 @@ class OpenAIBackend:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise TransientError(f"HTTP {status}", signal, retry_after)
         if status in RETRIED_STATUS or status >= 500:
-            raise TransientError(f"HTTP {status}: {self._redact(_error_text(response))}")
+            raise TransientError(self._http_error(status, response))
         if status == 401:
             raise ModelError(
                 f"{endpoint.label} refused the API key (HTTP 401: "
@@ -140,7 +144,7 @@ class OpenAIBackend:
                 "another variable with --api-key-env"
             )
         if status >= 300:
-            message = f"HTTP {status}: {self._redact(_error_text(response))}"
+            message = self._http_error(status, response)
             return GenerationResult(None, error=message, status=status, permanent=True)
         try:
             body = response.json()
