@@ -39,9 +39,10 @@ class Fault(Enum):
     NULL_CONTENT = "null-content"  # 200, a message with no content
     SLOW_BODY = "slow-body"  # 200 and a few bytes of the body, then nothing past the timeout
     BAD_REQUEST = "400"  # a permanent failure; its message echoes the request's credentials
+    UNAUTHORIZED = "401"  # the key is refused
 
 
-TRANSIENT_FAULTS = tuple(fault for fault in Fault if fault is not Fault.BAD_REQUEST)
+TRANSIENT_FAULTS = tuple(f for f in Fault if f not in (Fault.BAD_REQUEST, Fault.UNAUTHORIZED))
 PlanEntry = Fault | tuple[Fault, ...] | None
 
 
@@ -246,7 +247,7 @@ class FaultServer:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> bool:
-        if fault in (Fault.ERROR_500, Fault.BAD_GATEWAY):
+        if fault in (Fault.ERROR_500, Fault.BAD_GATEWAY, Fault.UNAUTHORIZED):
             return await self._send_status(writer, int(fault.value), {})
         if fault is Fault.BAD_REQUEST:
             echo = headers.get("authorization", "no credentials")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from fake_openai import FakeOpenAIServer
 from fault_server import TRANSIENT_FAULTS, Fault, FaultServer
 from trustbench.cli import main
 from trustbench.engine import Generator, Store
@@ -230,7 +229,7 @@ def test_comma_separated_base_urls_share_the_work(tmp_path, capsys):
 
 
 def test_a_refused_api_key_stops_the_run_with_a_clear_error(tmp_path, capsys, isolated_store):
-    with FakeOpenAIServer(failures=[401] * 100) as server:
+    with FaultServer([Fault.UNAUTHORIZED], delay=0.05) as server:
         code = main(
             ["run", "--model", MODEL, "--base-url", server.base_url, "--concurrency", "2"]
             + ["--tasks", "safety", "--limit", "10", "--out", str(tmp_path / "r"), "--no-progress"]
@@ -239,7 +238,7 @@ def test_a_refused_api_key_stops_the_run_with_a_clear_error(tmp_path, capsys, is
     assert code == 1
     assert "refused the API key (HTTP 401" in err and "--api-key-env" in err
     assert "Traceback" not in err
-    assert len(server.bodies) <= 2
+    assert server.hits <= 2  # the run stopped at the first refusal
     with sqlite3.connect(isolated_store) as db:
         assert db.execute("SELECT COUNT(*) FROM errors").fetchone()[0] == 0
 
