@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 import pytest
 
@@ -13,6 +14,7 @@ from fake_openai import FakeOpenAIServer
 from trustbench.cli import main
 from trustbench.data.schemas import DIMENSIONS
 from trustbench.models.base import GenerationRequest
+from trustbench.models.http_policy import HTTPPolicy
 from trustbench.models.openai_http import OpenAIBackend
 from trustbench.types import SamplingParams
 
@@ -21,7 +23,7 @@ SECRET = "sk-test-do-not-leak-0123456789"
 
 def _generate(base_url: str, **kwargs) -> object:
     async def go():
-        backend = OpenAIBackend("m", base_url, backoff=0.01, **kwargs)
+        backend = OpenAIBackend("m", base_url, policy=HTTPPolicy(backoff=0.01, **kwargs))
         try:
             request = GenerationRequest(
                 "k", [{"role": "user", "content": "hello"}], SamplingParams()
@@ -71,38 +73,43 @@ def test_unreachable_server_is_an_error():
     assert result.text is None and "attempts" in result.error
 
 
-def test_failed_items_are_reported_and_retried_on_the_next_run(tmp_path, capsys):
+def test_permanent_failure_is_stored_and_retried_only_with_retry_errors(
+    tmp_path, capsys, isolated_store
+):
     with FakeOpenAIServer(failures=[400]) as server:
-        args = [
-            "run",
-            "--model",
-            "openai:m",
-            "--base-url",
-            server.base_url,
-            "--tasks",
-            "safety/misuse",
-        ]
-        args += [
-            "--limit",
-            "3",
-            "--concurrency",
-            "1",
-            "--out",
-            str(tmp_path / "a"),
-            "--no-progress",
-        ]
-        assert main(args) == 1
-        assert "1 item(s) got no response" in capsys.readouterr().err
+        args = ["run", "--model", "openai:m", "--base-url", server.base_url]
+        args += ["--tasks", "safety/misuse", "--limit", "3", "--concurrency", "1", "--no-progress"]
+        assert main([*args, "--out", str(tmp_path / "a")]) == 1
+        captured = capsys.readouterr()
+        assert "1 item(s) failed for good" in captured.err and "--retry-errors" in captured.err
+        assert "items with no response" in captured.out and "HTTP 400" in captured.out
         rows = [json.loads(line) for line in (tmp_path / "a" / "responses.jsonl").open()]
         failed = [row for row in rows if row["error"]]
         assert len(failed) == 1 and failed[0]["response"] is None and failed[0]["verdict"] is None
-        results = json.loads((tmp_path / "a" / "results.json").read_text())
-        assert results["tasks"]["safety/misuse"]["errors"] == 1
-        assert results["tasks"]["safety/misuse"]["n"] == 2
+        assert failed[0]["error"].startswith("HTTP 400: injected failure")
+        assert failed[0]["permanent_error"] is True
+        task = json.loads((tmp_path / "a" / "results.json").read_text())["tasks"]["safety/misuse"]
+        assert task["errors"] == 1 and task["permanent_errors"] == 1 and task["n"] == 2
+        assert task["error_messages"] == {failed[0]["error"]: 1}
+        with sqlite3.connect(isolated_store) as db:
+            assert db.execute("SELECT status, message FROM errors").fetchall() == [
+                (400, failed[0]["error"])
+            ]
+            assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 2
         calls = len(server.bodies)
-        args[-2] = str(tmp_path / "b")
-        assert main(args) == 0
-        assert len(server.bodies) == calls + 1  # only the failed item is requested again
+
+        # a plain run again reports the stored error and sends nothing
+        assert main([*args, "--out", str(tmp_path / "b")]) == 1
+        assert len(server.bodies) == calls
+        again = [json.loads(line) for line in (tmp_path / "b" / "responses.jsonl").open()]
+        assert [row["error"] for row in again if row["error"]] == [failed[0]["error"]]
+
+        # --retry-errors sends only the failed item; its answer replaces the stored error
+        assert main([*args, "--out", str(tmp_path / "c"), "--retry-errors"]) == 0
+        assert len(server.bodies) == calls + 1
+    with sqlite3.connect(isolated_store) as db:
+        assert db.execute("SELECT COUNT(*) FROM errors").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 3
 
 
 def test_api_key_is_sent_but_never_written(tmp_path, monkeypatch, capsys):

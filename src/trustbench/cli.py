@@ -33,7 +33,11 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "or openai:<model name>",
     )
     model.add_argument(
-        "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"
+        "--base-url",
+        action="append",
+        metavar="URL",
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1; repeat it (or separate "
+        "URLs with commas) for replicas of one model: each request goes to the least busy one",
     )
     model.add_argument(
         "--api-key-env",
@@ -41,7 +45,24 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="environment variable that holds the API key (default OPENAI_API_KEY)",
     )
     model.add_argument(
-        "--concurrency", type=int, help="requests in flight at once (default 16 for HTTP)"
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="most requests in flight per endpoint (default 64 for HTTP); halves on 429/503 and "
+        "grows back while the server keeps up",
+    )
+    model.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="longest wait for the next bytes of a reply before the attempt is retried "
+        "(default 300)",
+    )
+    model.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="send again the items that failed for good in an earlier run (a 4xx); without it "
+        "they are reported from the store",
     )
     what = parser.add_argument_group("what to run")
     what.add_argument(
@@ -223,6 +244,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         api_key_env=args.api_key_env,
         concurrency=args.concurrency,
+        timeout=args.timeout,
+        retry_errors=args.retry_errors,
         temperature=args.temperature,
         max_tokens=args.max_tokens,
         top_p=args.top_p,
@@ -250,14 +273,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     failed = sum(task["errors"] for task in results.tasks.values())
-    if failed:
+    permanent = sum(task.get("permanent_errors", 0) for task in results.tasks.values())
+    if permanent:
         print(
-            f"trustbench: {failed} item(s) got no response (see 'error' in responses.jsonl); "
-            "run the same command again to retry them",
+            f"trustbench: {permanent} item(s) failed for good (an HTTP 4xx, stored with its "
+            "message; see 'error' in responses.jsonl); fix the cause, then run the same command "
+            "with --retry-errors to send them again",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    if failed - permanent:
+        print(
+            f"trustbench: {failed - permanent} item(s) got no response after retries (see "
+            "'error' in responses.jsonl); run the same command again to retry them",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
 
 
 def _cmd_score(args: argparse.Namespace) -> int:

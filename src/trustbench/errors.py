@@ -36,3 +36,9 @@ class ModelError(TrustbenchError):
     """A model backend that cannot be loaded or reached."""
 
     exit_code = 1
+
+
+class StoreError(TrustbenchError):
+    """The response store cannot be read or written: damaged, locked, or not writable."""
+
+    exit_code = 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from .errors import DataError, TrustbenchError, UsageError
 from .judges.context import JudgeContext
 from .metrics import trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
+from .models.http_policy import HTTPPolicy
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
 from .scoring import ItemResult, TaskResult, score_task
 from .suite import TASKS, Item, Task, select_tasks
@@ -327,6 +328,7 @@ def _item_result(item: Item, outcome: Outcome) -> ItemResult:
         key=outcome.key,
         response=outcome.response,
         error=outcome.error,
+        permanent_error=outcome.permanent,
         cached=outcome.cached,
         finish_reason=outcome.finish_reason,
     )
@@ -339,9 +341,12 @@ def evaluate(
     limit: int | None = None,
     out: str | Path | None = None,
     *,
-    base_url: str | None = None,
+    base_url: str | Sequence[str] | None = None,
     api_key_env: str | None = None,
     concurrency: int | None = None,
+    timeout: float | None = None,
+    retry_errors: bool = False,
+    http: HTTPPolicy | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
     top_p: float = 1.0,
@@ -368,6 +373,11 @@ def evaluate(
     ``task_files`` are YAML task files (``examples/README.md``); their tasks always run, on
     every record (or ``limit``). With task files, built-in tasks run only when ``tasks`` names
     them (``"all"`` for every one).
+
+    ``base_url`` may name several replicas of one model (a list, or URLs separated by commas);
+    ``concurrency`` is then per replica. ``timeout`` is the longest wait for a reply's next bytes;
+    ``http`` sets every timeout, retry and ejection parameter at once. Items that failed for good
+    in an earlier run (a 4xx) are sent again only with ``retry_errors``.
     """
     max_tokens_given = max_tokens is not None
     if limit is not None and limit < 1:
@@ -382,7 +392,12 @@ def evaluate(
         raise UsageError("--max-tokens must be at least 1")
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if timeout is not None and timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
+    if http is not None or timeout is not None:
+        policy = http or HTTPPolicy()
+        spec = replace(spec, http=replace(policy, timeout=timeout) if timeout else policy)
     judges = JudgeOptions.parse(
         judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
@@ -395,6 +410,7 @@ def evaluate(
     chosen = [*chosen, *user_tasks]
     sampling = SamplingOverrides(temperature, max_tokens, top_p, seed, max_tokens_given)
     store_path = Path(store) if store else default_store_path()
+    response_store = Store(store_path)  # a damaged or locked store stops here, before any call
     run_dir = Path(out) if out else default_run_dir(spec)
     run_dir.mkdir(parents=True, exist_ok=True)
     for stale in (RESULTS_FILE, RESPONSES_FILE):  # from an earlier run into the same folder
@@ -408,8 +424,9 @@ def evaluate(
 
     from .engine.progress import make_progress
 
-    response_store = Store(store_path)
-    generator = Generator(response_store, spec.model_id, lambda: create_backend(spec), concurrency)
+    generator = Generator(
+        response_store, spec.model_id, lambda: create_backend(spec), retry_errors=retry_errors
+    )
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(
@@ -428,6 +445,8 @@ def evaluate(
     manifest["finished"] = _now()
     manifest["status"] = "complete"
     manifest["model_calls"] = generator.calls
+    if generator.backend_stats:
+        manifest["endpoints"] = generator.backend_stats
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,6 +27,7 @@ class ItemResult:
     cached: bool = False
     finish_reason: str | None = None
     verdict: Verdict | None = None
+    permanent_error: bool = False  # stored; sent again only with --retry-errors
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class ItemResult:
             "finish_reason": self.finish_reason,
             "cached": self.cached,
             "error": self.error,
+            **({"permanent_error": self.permanent_error} if self.error else {}),
             "verdict": self.verdict.to_dict() if self.verdict else None,
             "record": self.record,
         }
@@ -53,6 +56,7 @@ class ItemResult:
             error=row.get("error"),
             cached=bool(row.get("cached")),
             finish_reason=row.get("finish_reason"),
+            permanent_error=bool(row.get("permanent_error")),
         )
 
 
@@ -74,6 +78,11 @@ class TaskResult:
     def errors(self) -> int:
         return sum(1 for i in self.items if i.error is not None)
 
+    def error_messages(self, limit: int = 5) -> dict[str, int]:
+        """The commonest error messages of the items that got no response, with counts."""
+        counts = Counter(i.error for i in self.items if i.error is not None)
+        return dict(counts.most_common(limit))
+
     def to_dict(self, sha256: str | None = None) -> dict[str, Any]:
         n = len(self.scored)
         return {
@@ -87,6 +96,8 @@ class TaskResult:
             "invalid": self.invalid,
             "invalid_rate": round(self.invalid / n, 6) if n else None,
             "errors": self.errors,
+            "permanent_errors": sum(1 for i in self.items if i.error and i.permanent_error),
+            "error_messages": self.error_messages(),
             "score": task_score(self.metrics),
             "metrics": {name: value.to_dict() for name, value in self.metrics.items()},
         }

@@ -24,13 +24,18 @@ class Outcome:
     usage: dict | None = None
     cached: bool = False
     error: str | None = None
+    permanent: bool = False  # a stored permanent error: sent again only with retry_errors
 
 
 ProgressHook = Callable[[int], None]
 
 
 class Generator:
-    """Runs batches of requests against one backend, created on first need."""
+    """Runs batches of requests against one backend, created on first need.
+
+    A permanent error (the backend says retrying will not help) is stored for its key, and that
+    request is not sent again unless ``retry_errors`` is set.
+    """
 
     def __init__(
         self,
@@ -38,13 +43,16 @@ class Generator:
         model_id: str,
         backend_factory: Callable[[], ModelBackend],
         concurrency: int | None = None,
+        retry_errors: bool = False,
     ):
         self.store = store
         self.model_id = model_id
         self._factory = backend_factory
         self._backend: ModelBackend | None = None
         self._concurrency = concurrency
+        self.retry_errors = retry_errors
         self.calls = 0
+        self.backend_stats: object = None
 
     def _get_backend(self) -> ModelBackend:
         if self._backend is None:
@@ -56,9 +64,15 @@ class Generator:
     ) -> dict[str, Outcome]:
         """Outcomes by key. Stored keys cost nothing; the rest go to the backend."""
         outcomes: dict[str, Outcome] = {}
-        stored = self.store.get_many(r.key for r in requests)
-        for key, hit in stored.items():
+        hits = self.store.get_many(r.key for r in requests)
+        for key, hit in hits.items():
             outcomes[key] = _from_store(hit)
+        stored = set(hits)
+        if not self.retry_errors:
+            failed = self.store.get_errors(r.key for r in requests if r.key not in stored)
+            for key, error in failed.items():
+                outcomes[key] = Outcome(key, None, cached=True, error=error.message, permanent=True)
+            stored.update(failed)
         stored_items = sum(1 for r in requests if r.key in stored)
         if advance and stored_items:
             advance(stored_items)
@@ -81,14 +95,28 @@ class Generator:
             if advance:
                 advance(1)
 
-        await asyncio.gather(*(one(r) for r in pending.values()))
+        tasks = [asyncio.ensure_future(one(r)) for r in pending.values()]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            # a response that cannot be stored (or a refused key) stops the run: stop the other
+            # requests too rather than let them run on against a closed backend
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         if advance and duplicates > 0:
             advance(duplicates)
         return outcomes
 
     def _record(self, request: GenerationRequest, result: GenerationResult) -> Outcome:
         if not result.ok:
-            return Outcome(request.key, None, error=result.error or "no response")
+            error = result.error or "no response"
+            if result.permanent:
+                self.store.put_error(
+                    request.key, self.model_id, request.messages, result.status, error
+                )
+            return Outcome(request.key, None, error=error, permanent=result.permanent)
         assert result.text is not None
         self.store.put(
             request.key,
@@ -103,6 +131,8 @@ class Generator:
 
     async def aclose(self) -> None:
         if self._backend is not None:
+            stats = getattr(self._backend, "stats", None)
+            self.backend_stats = stats() if callable(stats) else None
             await self._backend.aclose()
             self._backend = None
 

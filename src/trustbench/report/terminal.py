@@ -82,9 +82,30 @@ def scores_table(results: dict[str, Any]) -> Table:
     return table
 
 
+def errors_table(results: dict[str, Any]) -> Table | None:
+    """The items that got no response, by task and message; None when there are none."""
+    rows = [
+        (task_id, count, message)
+        for task_id, task in results["tasks"].items()
+        for message, count in (task.get("error_messages") or {}).items()
+    ]
+    if not rows:
+        return None
+    table = Table(title="items with no response", header_style="bold")
+    table.add_column("task")
+    table.add_column("items", justify="right")
+    table.add_column("error")
+    for task_id, count, message in rows:
+        table.add_row(escape(task_id), str(count), escape(message[:160]))
+    return table
+
+
 def print_summary(results: dict[str, Any], console: Console | None = None) -> None:
     console = console or make_console()
     console.print(results_table(results))
+    errors = errors_table(results)
+    if errors is not None:
+        console.print(errors)
     if results.get("scores"):
         console.print(scores_table(results))
     run = results.get("run", {})
