@@ -224,8 +224,9 @@ def test_comma_separated_base_urls_share_the_work(tmp_path, capsys):
             + ["--out", str(tmp_path / "run"), "--no-progress", "--json"]
         )
         assert code == 0, capsys.readouterr().err
+    keys = {json.loads(line)["key"] for line in (tmp_path / "run" / "responses.jsonl").open()}
     assert one.answered_total > 0 and two.answered_total > 0
-    assert one.answered_total + two.answered_total == 12
+    assert one.answered_total + two.answered_total == len(keys) >= 12
 
 
 def test_a_refused_api_key_stops_the_run_with_a_clear_error(tmp_path, capsys, isolated_store):

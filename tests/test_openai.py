@@ -61,6 +61,13 @@ def test_permanent_failure_is_an_error_not_an_empty_answer():
     assert len(server.bodies) == 1
 
 
+def test_an_empty_answer_from_the_model_is_kept_as_the_answer():
+    with FakeOpenAIServer(reply=lambda m: "") as server:
+        result = _generate(server.base_url)
+    assert result.text == "" and result.error is None
+    assert len(server.bodies) == 1
+
+
 def test_giving_up_after_attempts():
     with FakeOpenAIServer(failures=[503] * 10) as server:
         result = _generate(server.base_url, max_attempts=3)

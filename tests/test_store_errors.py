@@ -79,7 +79,7 @@ def _cli(args: list[str], **env: str) -> subprocess.CompletedProcess:
 def _run_args(server: FaultServer, store: Path, out: Path) -> list[str]:
     return ["run", "--model", "openai:m", "--base-url", server.base_url, "--store", str(store)] + [
         "--tasks",
-        "safety",
+        "safety/misuse",
         "--limit",
         "4",
         "--out",

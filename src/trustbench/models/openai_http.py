@@ -44,7 +44,8 @@ def _error_text(response: httpx.Response) -> str:
 
 
 def _content(message: Any) -> str:
-    """The reply text; a reply with no text is malformed, never an empty answer."""
+    """The reply text. A message without content (null or missing) is malformed and retried; an
+    empty string is what the model said (it stopped at once) and is kept, judged invalid."""
     if not isinstance(message, dict):
         raise TypeError("choice has no message")
     content = message.get("content")
@@ -52,7 +53,7 @@ def _content(message: Any) -> str:
         content = (
             "".join(part.get("text", "") for part in content if isinstance(part, dict)) or None
         )
-    if not isinstance(content, str) or not content:
+    if not isinstance(content, str):
         raise TypeError("message has no text content")
     return content
 
