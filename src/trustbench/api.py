@@ -8,6 +8,7 @@ from typing import Any
 from .data import SCHEMAS, open_data
 from .evaluation import Results, evaluate, score_run
 from .judge_files import check_judge, judge_file
+from .planning import estimate_run
 from .suite import select_tasks
 
 
@@ -56,6 +57,7 @@ def validate_data(data: str | Path | None) -> list[dict[str, Any]]:
 __all__ = [
     "Results",
     "check_judge",
+    "estimate_run",
     "evaluate",
     "judge_file",
     "list_tasks",

@@ -96,6 +96,14 @@ class Store:
         )
         self._db.commit()
 
+    def arrivals(self, model_id: str, limit: int = 20_000) -> list[tuple[float, dict[str, Any]]]:
+        """When the latest responses of a model were stored, with their usage, oldest first."""
+        rows = self._db.execute(
+            "SELECT created, usage FROM responses WHERE model = ? ORDER BY created DESC LIMIT ?",
+            (model_id, limit),
+        ).fetchall()
+        return [(created, json.loads(usage or "{}")) for created, usage in reversed(rows)]
+
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
