@@ -29,8 +29,34 @@ class Outcome:
 ProgressHook = Callable[[int], None]
 
 
+class _Batch:
+    __slots__ = ("advance", "duplicates", "left", "outcomes", "pending")
+
+    def __init__(
+        self,
+        pending: list[GenerationRequest],
+        outcomes: dict[str, Outcome],
+        advance: ProgressHook | None,
+        duplicates: int,
+    ):
+        self.pending = pending
+        self.outcomes = outcomes
+        self.advance = advance
+        self.duplicates = duplicates
+        self.left = len(pending)
+
+
+# Responses are committed to the store in one transaction per this many seconds (each one at
+# most this long after it arrived), not one each: a kill loses at most this much work.
+COMMIT_EVERY_S = 0.1
+
+
 class Generator:
-    """Runs batches of requests against one backend, created on first need."""
+    """Runs batches of requests against one backend, created on first need.
+
+    Several batches (one per task) go through one pool of workers that takes their requests in
+    order, so the server stays busy where one batch ends and the next begins.
+    """
 
     def __init__(
         self,
@@ -44,6 +70,7 @@ class Generator:
         self._factory = backend_factory
         self._backend: ModelBackend | None = None
         self._concurrency = concurrency
+        self._commit_timer: asyncio.TimerHandle | None = None
         self.calls = 0
 
     def _get_backend(self) -> ModelBackend:
@@ -55,36 +82,65 @@ class Generator:
         self, requests: Sequence[GenerationRequest], advance: ProgressHook | None = None
     ) -> dict[str, Outcome]:
         """Outcomes by key. Stored keys cost nothing; the rest go to the backend."""
-        outcomes: dict[str, Outcome] = {}
-        stored = self.store.get_many(r.key for r in requests)
-        for key, hit in stored.items():
-            outcomes[key] = _from_store(hit)
-        stored_items = sum(1 for r in requests if r.key in stored)
-        if advance and stored_items:
-            advance(stored_items)
-        pending: dict[str, GenerationRequest] = {}
-        for request in requests:
-            if request.key not in stored:
-                pending.setdefault(request.key, request)
-        if not pending:
-            return outcomes
+        return (await self.run_batches([(requests, advance)]))[0]
+
+    async def run_batches(
+        self, batches: Sequence[tuple[Sequence[GenerationRequest], ProgressHook | None]]
+    ) -> list[dict[str, Outcome]]:
+        """Outcomes by key for each batch; requests are sent batch after batch, without a pause."""
+        results: list[dict[str, Outcome]] = []
+        work: list[_Batch] = []
+        for requests, advance in batches:
+            outcomes: dict[str, Outcome] = {}
+            stored = self.store.get_many(r.key for r in requests)
+            for key, hit in stored.items():
+                outcomes[key] = _from_store(hit)
+            stored_items = sum(1 for r in requests if r.key in stored)
+            if advance and stored_items:
+                advance(stored_items)
+            pending: dict[str, GenerationRequest] = {}
+            for request in requests:
+                if request.key not in stored:
+                    pending.setdefault(request.key, request)
+            duplicates = len(requests) - stored_items - len(pending)
+            results.append(outcomes)
+            if pending:
+                work.append(_Batch(list(pending.values()), outcomes, advance, duplicates))
+        total = sum(len(batch.pending) for batch in work)
+        if not total:
+            return results
         backend = self._get_backend()
         limit = max(1, self._concurrency or backend.max_concurrency)
-        gate = asyncio.Semaphore(limit)
-        duplicates = len(requests) - stored_items - len(pending)
+        queue = ((request, batch) for batch in work for request in batch.pending)
 
-        async def one(request: GenerationRequest) -> None:
-            async with gate:
+        async def worker() -> None:
+            # A fixed pool of workers takes requests in order: no task per request.
+            for request, batch in queue:
                 self.calls += 1
                 result = await backend.generate(request)
-            outcomes[request.key] = self._record(request, result)
-            if advance:
-                advance(1)
+                batch.outcomes[request.key] = self._record(request, result)
+                batch.left -= 1
+                if batch.advance:
+                    # duplicates of a request are done when the last request of its batch is
+                    batch.advance(1 + (batch.duplicates if batch.left == 0 else 0))
 
-        await asyncio.gather(*(one(r) for r in pending.values()))
-        if advance and duplicates > 0:
-            advance(duplicates)
-        return outcomes
+        workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, total))]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        finally:
+            self._commit()
+        return results
+
+    def _commit(self) -> None:
+        if self._commit_timer is not None:
+            self._commit_timer.cancel()
+            self._commit_timer = None
+        self.store.commit()
 
     def _record(self, request: GenerationRequest, result: GenerationResult) -> Outcome:
         if not result.ok:
@@ -98,10 +154,15 @@ class Generator:
             result.text,
             result.finish_reason,
             result.usage,
+            commit=False,
         )
+        if self._commit_timer is None:
+            loop = asyncio.get_running_loop()
+            self._commit_timer = loop.call_later(COMMIT_EVERY_S, self._commit)
         return Outcome(request.key, result.text, result.finish_reason, result.usage)
 
     async def aclose(self) -> None:
+        self._commit()
         if self._backend is not None:
             await self._backend.aclose()
             self._backend = None

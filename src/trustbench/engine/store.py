@@ -79,8 +79,10 @@ class Store:
         response: str,
         finish_reason: str | None,
         usage: dict[str, Any],
+        commit: bool = True,
     ) -> None:
-        """Insert and commit at once, so a kill loses at most the response in flight."""
+        """Insert, and commit at once unless ``commit`` is False (the caller then commits soon:
+        the engine commits responses in batches, a fraction of a second apart)."""
         self._db.execute(
             "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -94,7 +96,13 @@ class Store:
                 time.time(),
             ),
         )
-        self._db.commit()
+        if commit:
+            self._db.commit()
+
+    def commit(self) -> None:
+        """Commit every response put so far (safe from a crash of this process; WAL, no fsync)."""
+        if self._db.in_transaction:
+            self._db.commit()
 
     def arrivals(self, model_id: str, limit: int = 20_000) -> list[tuple[float, dict[str, Any]]]:
         """When the latest responses of a model were stored, with their usage, oldest first."""
@@ -108,4 +116,5 @@ class Store:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
     def close(self) -> None:
+        self.commit()
         self._db.close()

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from .base import GenerationRequest, GenerationResult, describe_usage
+from .http_pool import lean_client_for
 
 DEFAULT_CONCURRENCY = 16
 TRANSIENT_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -60,10 +61,15 @@ class OpenAIBackend:
         key = os.environ.get(api_key_env)
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self._client = httpx.AsyncClient(
+        timeouts = httpx.Timeout(timeout, connect=10.0)
+        # Plain-HTTP endpoints (local servers) get the lean client: httpx costs more CPU per
+        # request than the rest of trustbench; HTTPS and proxied endpoints keep httpx.
+        self._client: Any = lean_client_for(
+            base_url, headers, timeouts, self.max_concurrency
+        ) or httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers=headers,
-            timeout=httpx.Timeout(timeout, connect=10.0),
+            timeout=timeouts,
             limits=httpx.Limits(
                 max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency
             ),
