@@ -58,9 +58,11 @@ def main() -> None:
             )
             started = time.perf_counter()
             output = subprocess.run(
-                [sys.executable, "-c", wrapper], check=True, env=env, capture_output=True, text=True
+                [sys.executable, "-c", wrapper], env=env, capture_output=True, text=True
             )
             seconds = time.perf_counter() - started
+            if output.returncode != 0:
+                raise SystemExit(f"trustbench run failed:\n{output.stderr[-3000:]}")
             peak_mib = int(output.stdout.split()[-1]) / 1024
             results = json.loads((run_dir / "results.json").read_text())
             rows = sum(1 for _ in (run_dir / "responses.jsonl").open())

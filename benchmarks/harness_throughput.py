@@ -29,6 +29,7 @@ import copy
 import json
 import os
 import pstats
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -116,7 +117,7 @@ def raw_rate(port: int, n: int, concurrency: int) -> float:
 
 def trustbench_rate(
     base_url: str, data: Path, n: int, concurrency: int, work: Path, profile: Path | None
-) -> tuple[float, dict]:
+) -> tuple[float, dict, dict[str, float]]:
     run_dir, store = work / "run", work / "store.sqlite"
     prefix = [sys.executable]
     if profile is not None:
@@ -129,11 +130,18 @@ def trustbench_rate(
     env = {**os.environ, "OPENAI_API_KEY": "", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     with open(work / "progress.txt", "wb") as progress:
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.time()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=progress, env=env)
         seconds = time.perf_counter() - started
     results = json.loads((run_dir / "results.json").read_text())
-    return n / seconds, results
+    with sqlite3.connect(store) as db:
+        first, last = db.execute("SELECT MIN(created), MAX(created) FROM responses").fetchone()
+    phases = {
+        "before the first response": first - started_at,
+        "generation (first to last response stored)": last - first,
+        "after the last response (judges, metrics, run files)": started_at + seconds - last,
+    }
+    return n / seconds, results, phases
 
 
 def print_profile(path: Path, top: int = 25) -> None:
@@ -157,7 +165,7 @@ def main() -> None:
             before = server.served()
             raw_first = raw_rate(server.port, n, args.concurrency)
             mid = server.served()
-            rate, results = trustbench_rate(
+            rate, results, phases = trustbench_rate(
                 server.base_url, work / "data", n, args.concurrency, work, args.profile
             )
             after_run = server.served()
@@ -181,6 +189,13 @@ def main() -> None:
     print(
         f"trustbench run{note}: {rate:,.0f} requests/s ({n / rate:.1f} s for {n} items: start-up, "
         "generation, store, judges, progress and run files)"
+    )
+    for phase, phase_seconds in phases.items():
+        print(f"  {phase}: {phase_seconds:.2f} s")
+    generation = phases["generation (first to last response stored)"]
+    print(
+        f"trustbench generation phase alone: {(n - 1) / generation:,.0f} requests/s "
+        f"(ratio {(n - 1) / generation / raw:.2f})"
     )
     print(f"ratio: {rate / raw:.2f} (goal: at least 0.90)")
     if args.profile:
