@@ -8,7 +8,7 @@ import time
 
 from trustbench.engine import Generator, Store
 from trustbench.models import GenerationRequest, GenerationResult
-from trustbench.types import SamplingParams
+from trustbench.types import SamplingParams, request_key
 
 
 class CountingBackend:
@@ -114,3 +114,10 @@ def test_a_response_is_committed_while_the_run_goes_on(tmp_path):
     asyncio.run(go())
     store.close()
     assert seen_while_running == [True]
+
+
+def test_request_keys_stay_what_earlier_versions_stored():
+    """A changed key would orphan every stored response: the hash input must not drift."""
+    sampling = SamplingParams(temperature=1.0, max_tokens=64, top_p=0.9, seed=3)
+    key = request_key("openai:m", sampling, [{"role": "user", "content": "hi"}])
+    assert key == "609e656364bac5e94f2e47486103122e32e3aa9c01d49f0b3c2b038485d74619"

@@ -50,6 +50,7 @@ class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._sampling_texts: dict[SamplingParams, str] = {}
         self._db = sqlite3.connect(self.path, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -88,7 +89,7 @@ class Store:
             (
                 key,
                 model_id,
-                json.dumps(sampling.to_dict(), sort_keys=True),
+                self._sampling_json(sampling),
                 json.dumps(messages, ensure_ascii=False),
                 response,
                 finish_reason,
@@ -98,6 +99,12 @@ class Store:
         )
         if commit:
             self._db.commit()
+
+    def _sampling_json(self, sampling: SamplingParams) -> str:
+        text = self._sampling_texts.get(sampling)
+        if text is None:
+            text = self._sampling_texts[sampling] = json.dumps(sampling.to_dict(), sort_keys=True)
+        return text
 
     def commit(self) -> None:
         """Commit every response put so far (safe from a crash of this process; WAL, no fsync)."""
