@@ -5,7 +5,10 @@ HTTP/1.1 keep-alive, on a bare asyncio protocol (no framework, no JSON parsing o
 that the client, not the server, is what a benchmark measures. ``GET /stats`` returns the number
 of completions served so far. Run it in its own process so it does not share the client's CPU:
 
-    python benchmarks/fast_openai_server.py [--port 0] [--reply TEXT]
+    python benchmarks/fast_openai_server.py [--port 0] [--reply TEXT] [--latency-ms 0]
+
+``--latency-ms`` delays each answer (without blocking the server), to stand for a model that
+takes that long per request, so that the server rather than the client is the bottleneck.
 
 It prints ``port <N>`` on stdout once it listens, then serves until killed.
 ``start_server()`` does that from Python and returns the process, the port and a stats helper.
@@ -58,9 +61,10 @@ class _Counter:
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self, completion: bytes, counter: _Counter):
+    def __init__(self, completion: bytes, counter: _Counter, latency: float):
         self.completion = completion
         self.counter = counter
+        self.latency = latency
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
 
@@ -87,20 +91,28 @@ class _Protocol(asyncio.Protocol):
             assert self.transport is not None
             if head.startswith(b"post") and b"/chat/completions" in head.split(b"\r\n", 1)[0]:
                 self.counter.served += 1
-                self.transport.write(self.completion)
+                if self.latency:
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(self.latency, self._answer)
+                else:
+                    self.transport.write(self.completion)
             elif head.startswith(b"get /stats"):
                 body = json.dumps({"served": self.counter.served}).encode()
                 self.transport.write(_plain("200 OK", body))
             else:
                 self.transport.write(_plain("404 Not Found", b'{"error": "not found"}'))
 
+    def _answer(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(self.completion)
 
-async def serve(port: int, reply: str) -> None:
+
+async def serve(port: int, reply: str, latency: float = 0.0) -> None:
     loop = asyncio.get_running_loop()
     completion = _completion(reply)
     counter = _Counter()
     server = await loop.create_server(
-        lambda: _Protocol(completion, counter), "127.0.0.1", port, backlog=1024
+        lambda: _Protocol(completion, counter, latency), "127.0.0.1", port, backlog=1024
     )
     print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
@@ -129,10 +141,19 @@ class RunningServer:
             self.process.wait()
 
 
-def start_server(reply: str = DEFAULT_REPLY) -> RunningServer:
+def start_server(reply: str = DEFAULT_REPLY, latency_ms: float = 0.0) -> RunningServer:
     """Start the server in its own process on a free port of 127.0.0.1."""
     process = subprocess.Popen(
-        [sys.executable, __file__, "--port", "0", "--reply", reply],
+        [
+            sys.executable,
+            __file__,
+            "--port",
+            "0",
+            "--reply",
+            reply,
+            "--latency-ms",
+            str(latency_ms),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -148,9 +169,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--reply", default=DEFAULT_REPLY)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.port, args.reply))
+        asyncio.run(serve(args.port, args.reply, args.latency_ms / 1000))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,11 @@ of requests N:
 It prints both rates, the ratio (goal: at least 0.9), N, the concurrency and the machine; it
 asserts nothing beyond the server having answered every request exactly once.
 
-    python benchmarks/harness_throughput.py [--n 20000] [--concurrency 16] [--profile FILE]
+    python benchmarks/harness_throughput.py [--n 20000] [--concurrency 16] [--latency-ms 0]
+                                            [--tasks TASKS] [--profile FILE]
+
+``--latency-ms`` makes the server wait before each answer, as a model would, so that the server
+is the bottleneck: then the ratio shows how close trustbench keeps it to saturation.
 
 With ``--profile FILE`` the trustbench run also runs under cProfile (slower; its rate is then not
 comparable) and the top functions by cumulative and own time are printed.
@@ -38,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(1, str(ROOT / "src"))
 
 from bench_cli import machine  # noqa: E402
 from fast_openai_server import start_server  # noqa: E402
@@ -45,12 +50,15 @@ from fast_openai_server import start_server  # noqa: E402
 BUILTIN = ROOT / "src" / "trustbench" / "data" / "builtin" / "dataset"
 
 
-def write_scaled_suite(target: Path, n: int) -> int:
-    """The built-in suite's files with their records repeated until they hold ``n`` in all.
+def write_scaled_suite(target: Path, n: int, only: set[str] | None = None) -> int:
+    """The built-in suite's files (or those ``only`` names, ``<dimension>/<file>.json``) with
+    their records repeated until they hold ``n`` in all.
 
     Every copy's prompt gets a distinct prefix, so every item is a distinct request.
     """
     files = sorted(BUILTIN.glob("*/*.json"))
+    if only is not None:
+        files = [path for path in files if f"{path.parent.name}/{path.name}" in only]
     total = 0
     for index, path in enumerate(files):
         want = n // len(files) + (1 if index < n % len(files) else 0)
@@ -116,7 +124,13 @@ def raw_rate(port: int, n: int, concurrency: int) -> float:
 
 
 def trustbench_rate(
-    base_url: str, data: Path, n: int, concurrency: int, work: Path, profile: Path | None
+    base_url: str,
+    data: Path,
+    n: int,
+    concurrency: int,
+    work: Path,
+    profile: Path | None,
+    tasks: str | None,
 ) -> tuple[float, dict, dict[str, float]]:
     run_dir, store = work / "run", work / "store.sqlite"
     prefix = [sys.executable]
@@ -126,7 +140,7 @@ def trustbench_rate(
         "-m", "trustbench", "run", "--model", "openai:bench", "--base-url", base_url,
         "--data", str(data), "--concurrency", str(concurrency),
         "--store", str(store), "--out", str(run_dir),
-    ]  # fmt: skip
+    ] + (["--tasks", tasks] if tasks else [])  # fmt: skip
     env = {**os.environ, "OPENAI_API_KEY": "", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     with open(work / "progress.txt", "wb") as progress:
@@ -156,17 +170,31 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000, help="requests (prompts) per side")
     parser.add_argument("--concurrency", type=int, default=16, help="default: trustbench's")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="cProfile the trustbench run")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="the server waits this long before each answer (default 0: it answers at once)",
+    )
+    parser.add_argument(
+        "--tasks", help="only these built-in tasks (as for trustbench run; default: all six)"
+    )
     args = parser.parse_args()
-    server = start_server()
+    server = start_server(latency_ms=args.latency_ms)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            n = write_scaled_suite(work / "data", args.n)
+            only = None
+            if args.tasks:
+                from trustbench.suite import select_tasks
+
+                only = {task.file for task in select_tasks(args.tasks)}
+            n = write_scaled_suite(work / "data", args.n, only)
             before = server.served()
             raw_first = raw_rate(server.port, n, args.concurrency)
             mid = server.served()
             rate, results, phases = trustbench_rate(
-                server.base_url, work / "data", n, args.concurrency, work, args.profile
+                server.base_url, work / "data", n, args.concurrency, work, args.profile, args.tasks
             )
             after_run = server.served()
             raw_second = raw_rate(server.port, n, args.concurrency)
@@ -180,7 +208,13 @@ def main() -> None:
         raise SystemExit(f"trustbench made {calls} calls and judged {judged} items, not {n}")
     raw = max(raw_first, raw_second)
     print(f"machine: {machine()}")
-    print(f"requests: {n} per side, concurrency {args.concurrency}, server in its own process")
+    latency = (
+        f", answering after {args.latency_ms:g} ms" if args.latency_ms else ", answering at once"
+    )
+    print(
+        f"requests: {n} per side, concurrency {args.concurrency}, server in its own process{latency}"
+    )
+    print(f"trustbench tasks: {', '.join(results['tasks'])}")
     print(
         f"plain asyncio load generator: {raw:,.0f} requests/s "
         f"(runs before and after: {raw_first:,.0f}, {raw_second:,.0f})"
