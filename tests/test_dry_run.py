@@ -125,6 +125,15 @@ def test_bad_cost_options_are_usage_errors(args, capsys):
     assert capsys.readouterr().err.startswith("trustbench: error:")
 
 
+def test_unreadable_store_is_a_clear_error(tmp_path, capsys):
+    store = tmp_path / "broken.sqlite"
+    store.write_bytes(b"this is not a database" * 100)
+    assert main(["run", "--dry-run", "--model", "openai:m", "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"trustbench: error: {store}: cannot read the response store")
+    assert "Traceback" not in err
+
+
 def test_table_output_names_the_counting_method(capsys):
     assert main(["run", "--dry-run", "--model", "openai:m", "--tasks", "safety"]) == 0
     out = capsys.readouterr().out

@@ -147,8 +147,10 @@ def estimate_run(
     sampling = SamplingOverrides(temperature, max_tokens, top_p, seed)
     counter = token_counter(spec)
     store_path = Path(store) if store else default_store_path()
-    response_store = Store(store_path) if store_path.is_file() else None  # never create one
+    response_store = None
     try:
+        if store_path.is_file():  # never create one
+            response_store = Store(store_path)
         rows = {}
         for task in chosen:
             params = sampling.for_task(task)
