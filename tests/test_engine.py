@@ -124,6 +124,13 @@ def _interrupt_and_resume(tmp_path: Path, sig: int) -> None:
     assert len(rows) == total and total > len(stored_before)
     cached = sum(json.loads(row)["cached"] for row in rows)
     assert cached >= len(stored_before)
+    # the resumed run's results equal those of a run that was never interrupted
+    with FakeOpenAIServer() as server:
+        clean = _start_run(server.base_url, tmp_path / "clean", tmp_path / "clean.sqlite")
+        _, stderr = clean.communicate(timeout=120)
+        assert clean.returncode == 0, stderr.decode()
+    uninterrupted = json.loads((tmp_path / "clean" / "results.json").read_text())
+    assert results["tasks"] == uninterrupted["tasks"]
 
 
 def test_kill_minus_nine_then_resume_sends_no_stored_request(tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 
 from ._version import __version__
 
-_API = {"evaluate", "score_run", "list_tasks", "validate_data", "Results"}
+_API = {"estimate_run", "evaluate", "score_run", "list_tasks", "validate_data", "Results"}
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +22,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'trustbench' has no attribute {name!r}")
 
 
-__all__ = ["Results", "__version__", "evaluate", "list_tasks", "score_run", "validate_data"]
+__all__ = [
+    "Results",
+    "__version__",
+    "estimate_run",
+    "evaluate",
+    "list_tasks",
+    "score_run",
+    "validate_data",
+]

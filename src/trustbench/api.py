@@ -8,6 +8,7 @@ from typing import Any
 from .data import SCHEMAS, open_data
 from .evaluation import Results, evaluate, score_run
 from .judge_files import check_judge, judge_file
+from .planning import estimate_run
 from .suite import select_tasks
 
 
@@ -118,6 +119,7 @@ __all__ = [
     "augment_file",
     "check_judge",
     "data_info",
+    "estimate_run",
     "evaluate",
     "judge_file",
     "list_tasks",

@@ -122,6 +122,23 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     output.add_argument("--no-progress", action="store_true", help="no progress bars")
     output.add_argument("--json", action="store_true", help="print results.json instead of a table")
+    plan = parser.add_argument_group("cost and time before spending")
+    plan.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print requests, prompt tokens, estimated completion tokens, cost and time per task; "
+        "call no model, write no run folder",
+    )
+    plan.add_argument("--price-in", type=float, metavar="USD", help="USD per million prompt tokens")
+    plan.add_argument(
+        "--price-out", type=float, metavar="USD", help="USD per million completion tokens"
+    )
+    plan.add_argument(
+        "--throughput",
+        metavar="RATE",
+        help="for the time: completion tokens/s (120 or 120tok/s) or requests/s (4req/s); "
+        "default: measured from the store's earlier responses of the model",
+    )
 
 
 def _add_judge_arguments(parser: argparse.ArgumentParser) -> None:
@@ -232,6 +249,12 @@ def _print_json(value: object) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        return _cmd_dry_run(args)
+    if args.price_in is not None or args.price_out is not None or args.throughput is not None:
+        from .errors import UsageError
+
+        raise UsageError("--price-in, --price-out and --throughput go with --dry-run")
     from .api import evaluate
     from .report.terminal import print_summary
 
@@ -288,6 +311,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if failed else 0
+
+
+def _cmd_dry_run(args: argparse.Namespace) -> int:
+    from .api import estimate_run
+
+    plan = estimate_run(
+        model=args.model,
+        tasks=args.tasks,
+        data=args.data,
+        limit=args.limit,
+        base_url=args.base_url,
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        top_p=args.top_p,
+        seed=args.seed,
+        store=args.store,
+        price_in=args.price_in,
+        price_out=args.price_out,
+        throughput=args.throughput,
+    )
+    if args.json:
+        _print_json(plan)
+    else:
+        from .report.plan import print_plan
+
+        print_plan(plan)
+    return 0
 
 
 def _cmd_score(args: argparse.Namespace) -> int:

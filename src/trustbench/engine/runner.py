@@ -30,11 +30,44 @@ class Outcome:
 ProgressHook = Callable[[int], None]
 
 
+class _Batch:
+    __slots__ = ("advance", "duplicates", "left", "outcomes", "pending")
+
+    def __init__(
+        self,
+        pending: list[GenerationRequest],
+        outcomes: dict[str, Outcome],
+        advance: ProgressHook | None,
+        duplicates: int,
+        shared: int = 0,
+    ):
+        self.pending = pending
+        self.outcomes = outcomes
+        self.advance = advance
+        self.duplicates = duplicates
+        self.left = len(pending) + shared  # shared: requests an earlier batch sends for this one
+
+    def finish(self, key: str, outcome: Outcome) -> None:
+        self.outcomes[key] = outcome
+        self.left -= 1
+        if self.advance:
+            # duplicates of a request are done when the last request of its batch is
+            self.advance(1 + (self.duplicates if self.left == 0 else 0))
+
+
+# Responses are committed to the store in one transaction per this many seconds (each one at
+# most this long after it arrived), not one each: a kill loses at most this much work.
+COMMIT_EVERY_S = 0.1
+
+
 class Generator:
     """Runs batches of requests against one backend, created on first need.
 
     A permanent error (the backend says retrying will not help) is stored for its key, and that
     request is not sent again unless ``retry_errors`` is set.
+
+    Several batches (one per task) go through one pool of workers that takes their requests in
+    order, so the server stays busy where one batch ends and the next begins.
     """
 
     def __init__(
@@ -51,6 +84,8 @@ class Generator:
         self._backend: ModelBackend | None = None
         self._concurrency = concurrency
         self.retry_errors = retry_errors
+        self._commit_timer: asyncio.TimerHandle | None = None
+        self._commit_error: BaseException | None = None
         self.calls = 0
         self.backend_stats: object = None
 
@@ -63,51 +98,98 @@ class Generator:
         self, requests: Sequence[GenerationRequest], advance: ProgressHook | None = None
     ) -> dict[str, Outcome]:
         """Outcomes by key. Stored keys cost nothing; the rest go to the backend."""
-        outcomes: dict[str, Outcome] = {}
-        hits = self.store.get_many(r.key for r in requests)
-        for key, hit in hits.items():
-            outcomes[key] = _from_store(hit)
-        stored = set(hits)
-        if not self.retry_errors:
-            failed = self.store.get_errors(r.key for r in requests if r.key not in stored)
-            for key, error in failed.items():
-                outcomes[key] = Outcome(key, None, cached=True, error=error.message, permanent=True)
-            stored.update(failed)
-        stored_items = sum(1 for r in requests if r.key in stored)
-        if advance and stored_items:
-            advance(stored_items)
-        pending: dict[str, GenerationRequest] = {}
-        for request in requests:
-            if request.key not in stored:
-                pending.setdefault(request.key, request)
-        if not pending:
-            return outcomes
+        return (await self.run_batches([(requests, advance)]))[0]
+
+    async def run_batches(
+        self, batches: Sequence[tuple[Sequence[GenerationRequest], ProgressHook | None]]
+    ) -> list[dict[str, Outcome]]:
+        """Outcomes by key for each batch; requests are sent batch after batch, without a pause."""
+        results: list[dict[str, Outcome]] = []
+        work: list[_Batch] = []
+        claimed: dict[str, None] = {}  # keys a batch sends, in order
+        waiting: dict[str, list[_Batch]] = {}  # later batches that need the same response
+        for requests, advance in batches:
+            outcomes: dict[str, Outcome] = {}
+            hits = self.store.get_many(r.key for r in requests)
+            for key, hit in hits.items():
+                outcomes[key] = _from_store(hit)
+            stored = set(hits)
+            if not self.retry_errors:
+                failed = self.store.get_errors(r.key for r in requests if r.key not in stored)
+                for key, error in failed.items():
+                    outcomes[key] = Outcome(
+                        key, None, cached=True, error=error.message, permanent=True
+                    )
+                stored.update(failed)
+            stored_items = sum(1 for r in requests if r.key in stored)
+            if advance and stored_items:
+                advance(stored_items)
+            pending: dict[str, GenerationRequest] = {}
+            shared: list[str] = []  # sent for an earlier batch too (tasks that share prompts)
+            for request in requests:
+                if request.key in stored or request.key in pending:
+                    continue
+                if request.key in claimed:
+                    if request.key not in shared:
+                        shared.append(request.key)
+                else:
+                    pending[request.key] = request
+            duplicates = len(requests) - stored_items - len(pending) - len(shared)
+            results.append(outcomes)
+            if pending or shared:
+                batch = _Batch(list(pending.values()), outcomes, advance, duplicates, len(shared))
+                work.append(batch)
+                claimed.update(dict.fromkeys(pending))
+                for key in shared:
+                    waiting.setdefault(key, []).append(batch)
+        total = sum(len(batch.pending) for batch in work)
+        if not total:
+            return results
         backend = self._get_backend()
         limit = max(1, self._concurrency or backend.max_concurrency)
-        gate = asyncio.Semaphore(limit)
-        duplicates = len(requests) - stored_items - len(pending)
+        queue = ((request, batch) for batch in work for request in batch.pending)
 
-        async def one(request: GenerationRequest) -> None:
-            async with gate:
+        async def worker() -> None:
+            # A fixed pool of workers takes requests in order: no task per request.
+            for request, batch in queue:
                 self.calls += 1
                 result = await backend.generate(request)
-            outcomes[request.key] = self._record(request, result)
-            if advance:
-                advance(1)
+                outcome = self._record(request, result)
+                if self._commit_error is not None:  # a timed commit failed: stop the run
+                    raise self._commit_error
+                batch.finish(request.key, outcome)
+                for other in waiting.get(request.key, ()):
+                    other.finish(request.key, outcome)
 
-        tasks = [asyncio.ensure_future(one(r)) for r in pending.values()]
+        workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, total))]
         try:
-            await asyncio.gather(*tasks)
+            await asyncio.gather(*workers)
         except BaseException:
-            # a response that cannot be stored (or a refused key) stops the run: stop the other
-            # requests too rather than let them run on against a closed backend
-            for task in tasks:
+            for task in workers:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)
             raise
-        if advance and duplicates > 0:
-            advance(duplicates)
-        return outcomes
+        finally:
+            self._commit()
+        return results
+
+    def _commit(self) -> None:
+        if self._commit_timer is not None:
+            self._commit_timer.cancel()
+            self._commit_timer = None
+        error, self._commit_error = self._commit_error, None
+        if error is not None:
+            raise error
+        self.store.commit()
+
+    def _timed_commit(self) -> None:
+        """The timer's commit: a failure is kept and raised by the next worker (an exception
+        in a loop callback would otherwise only be logged)."""
+        self._commit_timer = None
+        try:
+            self.store.commit()
+        except Exception as exc:  # a StoreError: the run must stop, not drop responses
+            self._commit_error = exc
 
     def _record(self, request: GenerationRequest, result: GenerationResult) -> Outcome:
         if not result.ok:
@@ -126,10 +208,15 @@ class Generator:
             result.text,
             result.finish_reason,
             result.usage,
+            commit=False,
         )
+        if self._commit_timer is None:
+            loop = asyncio.get_running_loop()
+            self._commit_timer = loop.call_later(COMMIT_EVERY_S, self._timed_commit)
         return Outcome(request.key, result.text, result.finish_reason, result.usage)
 
     async def aclose(self) -> None:
+        self._commit()
         if self._backend is not None:
             stats = getattr(self._backend, "stats", None)
             self.backend_stats = stats() if callable(stats) else None

@@ -102,6 +102,7 @@ class Store:
                 f"{self.path}: cannot create the store's folder ({exc.strerror}); choose another "
                 "store with --store PATH or $TRUSTBENCH_STORE"
             ) from None
+        self._sampling_texts: dict[SamplingParams, str] = {}
         self._db: sqlite3.Connection | None = None
         with self._guard("open the response store"):
             self._db = sqlite3.connect(self.path, timeout=self.lock_timeout)
@@ -230,8 +231,10 @@ class Store:
         response: str,
         finish_reason: str | None,
         usage: dict[str, Any],
+        commit: bool = True,
     ) -> None:
-        """Insert and commit at once, so a kill loses at most the response in flight."""
+        """Insert, and commit at once unless ``commit`` is False (the caller then commits soon:
+        the engine commits responses in batches, a fraction of a second apart)."""
         with self._guard(
             "save a response (the run stops here; responses saved so far are kept, and the same "
             "command run again requests the rest)"
@@ -241,7 +244,7 @@ class Store:
                 (
                     key,
                     model_id,
-                    json.dumps(sampling.to_dict(), sort_keys=True),
+                    self._sampling_json(sampling),
                     json.dumps(messages, ensure_ascii=False),
                     response,
                     finish_reason,
@@ -250,7 +253,32 @@ class Store:
                 ),
             )
             self.db.execute("DELETE FROM errors WHERE key = ?", (key,))
-            self.db.commit()
+            if commit:
+                self.db.commit()
+
+    def _sampling_json(self, sampling: SamplingParams) -> str:
+        text = self._sampling_texts.get(sampling)
+        if text is None:
+            text = self._sampling_texts[sampling] = json.dumps(sampling.to_dict(), sort_keys=True)
+        return text
+
+    def commit(self) -> None:
+        """Commit every response put so far (safe from a crash of this process; WAL, no fsync)."""
+        with self._guard(
+            "save responses (the run stops here; responses saved so far are kept, and the same "
+            "command run again requests the rest)"
+        ):
+            if self.db.in_transaction:
+                self.db.commit()
+
+    def arrivals(self, model_id: str, limit: int = 20_000) -> list[tuple[float, dict[str, Any]]]:
+        """When the latest responses of a model were stored, with their usage, oldest first."""
+        with self._guard("read stored responses"):
+            rows = self.db.execute(
+                "SELECT created, usage FROM responses WHERE model = ? ORDER BY created DESC LIMIT ?",
+                (model_id, limit),
+            ).fetchall()
+        return [(created, json.loads(usage or "{}")) for created, usage in reversed(rows)]
 
     def count(self) -> int:
         with self._guard("count stored responses"):
@@ -258,5 +286,9 @@ class Store:
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
-            self._db = None
+            try:
+                self.commit()
+            finally:
+                if self._db is not None:
+                    self._db.close()
+                    self._db = None

@@ -14,6 +14,7 @@ from ..errors import ModelError
 from .base import GenerationRequest, GenerationResult, describe_usage
 from .endpoints import Endpoint, EndpointPool, Lease, Signal
 from .http_policy import HTTPPolicy, parse_retry_after
+from .http_pool import lean_client_for
 from .limiter import AdaptiveLimit
 
 DEFAULT_CONCURRENCY = 64
@@ -95,7 +96,10 @@ class OpenAIBackend:
             Endpoint(
                 url,
                 AdaptiveLimit(cap),
-                httpx.AsyncClient(
+                # Plain-HTTP endpoints (local servers) get the lean client: httpx costs more
+                # CPU per request than the rest of trustbench; HTTPS and proxied ones keep httpx.
+                lean_client_for(url, headers, timeout, cap)
+                or httpx.AsyncClient(
                     base_url=url.rstrip("/") + "/", headers=headers, timeout=timeout, limits=limits
                 ),
             )

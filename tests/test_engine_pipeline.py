@@ -1,0 +1,149 @@
+"""The generator's pipeline: one pool of workers over every task's requests, batched commits."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+from trustbench.engine import Generator, Store
+from trustbench.models import GenerationRequest, GenerationResult
+from trustbench.types import SamplingParams, request_key
+
+
+class CountingBackend:
+    """Answers every request after yielding to the loop; records order and peak concurrency."""
+
+    def __init__(self, max_concurrency: int = 3):
+        self.max_concurrency = max_concurrency
+        self.started: list[str] = []
+        self.in_flight = 0
+        self.peak = 0
+        self.hold: dict[str, asyncio.Event] = {}
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        self.started.append(request.key)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            if request.key in self.hold:
+                await self.hold[request.key].wait()
+            await asyncio.sleep(0)
+            return GenerationResult(f"reply to {request.key}", "stop", {"completion_tokens": 3})
+        finally:
+            self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _requests(prefix: str, count: int) -> list[GenerationRequest]:
+    params = SamplingParams()
+    return [
+        GenerationRequest(f"{prefix}{i}", [{"role": "user", "content": f"{prefix}{i}"}], params)
+        for i in range(count)
+    ]
+
+
+def test_batches_share_one_pool_and_keep_their_order(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    stored = _requests("a", 2)[0]
+    store.put(stored.key, "m", stored.sampling, stored.messages, "old", "stop", {})
+    backend = CountingBackend(max_concurrency=3)
+    generator = Generator(store, "m", lambda: backend)
+    batches = [_requests("a", 5), _requests("b", 1), _requests("c", 7)]
+    batches[2].append(batches[2][0])  # a duplicate is sent once
+    progress = {"a": 0, "b": 0, "c": 0}
+
+    def hook(name):
+        def advance(n: int) -> None:
+            progress[name] += n
+
+        return advance
+
+    async def go():
+        try:
+            return await generator.run_batches(
+                [(batch, hook(name)) for name, batch in zip("abc", batches, strict=True)]
+            )
+        finally:
+            await generator.aclose()
+
+    results = asyncio.run(go())
+    expected_order = [r.key for r in batches[0][1:] + batches[1] + batches[2][:-1]]
+    assert backend.started == expected_order  # batch after batch, in order
+    assert backend.peak == 3 and generator.calls == len(expected_order) == 12
+    assert progress == {"a": 5, "b": 1, "c": 8}
+    assert results[0]["a0"].cached and results[0]["a0"].response == "old"
+    assert all(results[2][r.key].response == f"reply to {r.key}" for r in batches[2])
+    store.close()
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 13
+
+
+def test_a_response_is_committed_while_the_run_goes_on(tmp_path):
+    """Responses are committed in batches, but each soon after it arrives, not at the end."""
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    backend = CountingBackend(max_concurrency=1)
+    first, second = _requests("k", 2)
+    backend.hold[second.key] = asyncio.Event()
+    seen_while_running = []
+
+    def visible() -> bool:
+        with sqlite3.connect(path) as db:
+            row = db.execute("SELECT 1 FROM responses WHERE key = ?", (first.key,)).fetchone()
+        return row is not None
+
+    async def watch():
+        deadline = time.monotonic() + 30
+        while not visible() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        seen_while_running.append(visible())
+        backend.hold[second.key].set()
+
+    async def go():
+        generator = Generator(store, "m", lambda: backend)
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await generator.run([first, second])
+        finally:
+            await generator.aclose()
+            await watcher
+
+    asyncio.run(go())
+    store.close()
+    assert seen_while_running == [True]
+
+
+def test_request_keys_stay_what_earlier_versions_stored():
+    """A changed key would orphan every stored response: the hash input must not drift."""
+    sampling = SamplingParams(temperature=1.0, max_tokens=64, top_p=0.9, seed=3)
+    key = request_key("openai:m", sampling, [{"role": "user", "content": "hi"}])
+    assert key == "609e656364bac5e94f2e47486103122e32e3aa9c01d49f0b3c2b038485d74619"
+
+
+def test_a_request_shared_by_two_batches_is_sent_once(tmp_path):
+    """Tasks that share prompts (toxicity reuses jailbreak's) cost one call per prompt."""
+    store = Store(tmp_path / "s.sqlite")
+    backend = CountingBackend(max_concurrency=4)
+    generator = Generator(store, "m", lambda: backend)
+    first, second = _requests("a", 4), _requests("a", 6)  # a0..a3 in both
+    progress = {"first": 0, "second": 0}
+
+    def hook(name):
+        def advance(n: int) -> None:
+            progress[name] += n
+
+        return advance
+
+    outcomes = asyncio.run(
+        generator.run_batches([(first, hook("first")), (second + second[:1], hook("second"))])
+    )
+    store.close()
+    assert sorted(backend.started) == sorted(r.key for r in second)  # each key once
+    assert generator.calls == 6
+    assert outcomes[1].keys() == {r.key for r in second}
+    assert all(outcomes[1][r.key].response == f"reply to {r.key}" for r in first)
+    assert outcomes[0] == {r.key: outcomes[1][r.key] for r in first}
+    assert progress == {"first": 4, "second": 7}
