@@ -41,26 +41,43 @@ def test_counts_match_the_selected_items_and_no_request_is_sent(tmp_path, capsys
     assert set(plan["tasks"]) == set(expected)
     for task_id, items in expected.items():
         row = plan["tasks"][task_id]
-        assert row["items"] == row["requests"] == len(items) == 5
-        assert row["stored"] == 0
-        assert row["prompt_tokens"] == sum(_chars_estimate(i.messages) for i in items)
-        assert row["completion_tokens"] == row["completion_tokens_max"] == 5 * 100
+        assert row["items"] == row["requests"] + row["shared"] == len(items) == 5
+        assert row["stored"] == 0 and row["shared"] == (5 if task_id == "safety/toxicity" else 0)
+        sent = items if not row["shared"] else []
+        assert row["prompt_tokens"] == sum(_chars_estimate(i.messages) for i in sent)
+        assert row["completion_tokens"] == row["completion_tokens_max"] == row["requests"] * 100
         assert row["cost_usd"] is None and row["seconds"] is None
-    assert plan["total"]["requests"] == 5 * len(expected)
+    assert plan["total"]["requests"] == 5 * (len(expected) - 1)  # toxicity shares jailbreak's
     assert plan["prompt_tokens_exact"] is False
     assert "4 characters per token" in plan["prompt_tokens_method"]
+
+
+def test_a_default_dry_run_plans_the_quick_selection_that_a_run_sends(tmp_path, capsys):
+    plan = _dry_run(capsys, "--model", "openai:m", "--tasks", "safety,ethics")
+    assert plan["selection"] == "quick"
+    with FakeOpenAIServer() as server:
+        results = trustbench.evaluate(
+            model="openai:m", base_url=server.base_url, tasks="safety,ethics", out=tmp_path / "r"
+        )
+        bodies = list(server.bodies)
+    assert plan["total"]["requests"] == len({json.dumps(b, sort_keys=True) for b in bodies})
+    assert plan["tasks"]["safety/toxicity"]["shared"] > 0  # it reuses jailbreak's prompts
+    for task_id, row in plan["tasks"].items():
+        assert row["items"] == results.tasks[task_id]["n"] == row["requests"] + row["shared"]
+        assert row["completion_tokens_max"] == row["requests"] * 128  # a quick run's cap
+    assert {b["max_tokens"] for b in bodies} == {128}
 
 
 def test_stored_responses_are_counted_apart_and_cost_nothing(tmp_path, capsys):
     with FakeOpenAIServer() as server:
         trustbench.evaluate(
-            model="openai:m", base_url=server.base_url, tasks="safety,privacy", limit=3,
+            model="openai:m", base_url=server.base_url, tasks="safety/misuse,privacy/awareness_query", limit=3,
             out=tmp_path / "first",
         )  # fmt: skip
         calls = server.total
         plan = _dry_run(
             capsys, "--model", "openai:m", "--base-url", server.base_url,
-            "--tasks", "safety,privacy", "--limit", "5", "--price-in", "2", "--price-out", "10",
+            "--tasks", "safety/misuse,privacy/awareness_query", "--limit", "5", "--price-in", "2", "--price-out", "10",
             "--throughput", "4req/s",
         )  # fmt: skip
         assert server.total == calls == 6
@@ -89,8 +106,8 @@ def test_throughput_is_measured_from_the_store(tmp_path, capsys):
     assert rate["source"] == "measured" and rate["requests_per_s"] > 0
     assert rate["tokens_per_s"] == pytest.approx(5 * rate["requests_per_s"])
     row = plan["tasks"]["safety/misuse"]
-    assert row["stored"] == 0 and row["requests"] == 12  # another seed: new requests
-    assert row["seconds"] == pytest.approx(row["completion_tokens"] / rate["tokens_per_s"], 0.01)
+    assert row["stored"] == 0 and row["requests"] == row["items"] > 0  # another seed: new requests
+    assert row["seconds"] == pytest.approx(row["completion_tokens"] / rate["tokens_per_s"], abs=0.05)
 
 
 def test_measured_throughput_counts_sittings_apart():
@@ -130,7 +147,7 @@ def test_unreadable_store_is_a_clear_error(tmp_path, capsys):
     store.write_bytes(b"this is not a database" * 100)
     assert main(["run", "--dry-run", "--model", "openai:m", "--store", str(store)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"trustbench: error: {store}: cannot read the response store")
+    assert err.startswith(f"trustbench: error: {store}: cannot open the response store")
     assert "Traceback" not in err
 
 

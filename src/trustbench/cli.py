@@ -332,6 +332,8 @@ def _cmd_dry_run(args: argparse.Namespace) -> int:
         price_in=args.price_in,
         price_out=args.price_out,
         throughput=args.throughput,
+        selection=args.selection,
+        task_files=args.task_file,
     )
     if args.json:
         _print_json(plan)

@@ -287,6 +287,53 @@ def _write_outputs(run_dir: Path, manifest: dict[str, Any], task_results: list[T
     return document
 
 
+def resolve_sampling(
+    data: str | Path | None,
+    limit: int | None,
+    selection: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    top_p: float,
+    seed: int,
+) -> tuple[str, SamplingOverrides]:
+    """The selection (quick by default on the built-in suite, full with ``data`` or ``limit``)
+    and the sampling overrides of a run (answers cut at 128 tokens in a quick run, else 512)."""
+    max_tokens_given = max_tokens is not None
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if selection is None:
+        selection = "quick" if data is None and limit is None else "full"
+    if selection not in SELECTIONS:
+        raise UsageError(f"selection must be quick or full, not {selection!r}")
+    if max_tokens is None:
+        max_tokens = QUICK_MAX_TOKENS if selection == "quick" and limit is None else 512
+    if max_tokens < 1:
+        raise UsageError("--max-tokens must be at least 1")
+    return selection, SamplingOverrides(temperature, max_tokens, top_p, seed, max_tokens_given)
+
+
+def resolve_tasks(
+    data: str | Path | None, tasks: str | list[str] | None, user_tasks: list[Task]
+) -> tuple[Any, list[Task], list[Any], dict[str, LoadedFile]]:
+    """The data source, the tasks that run (built-in ones the source has, then the task
+    files'), the built-in ones skipped for want of data, and every task's loaded file. With task
+    files, built-in tasks run only when ``tasks`` names them."""
+    source = open_data(data)
+    builtin = select_tasks(tasks) if tasks is not None or not user_tasks else []
+    chosen, skipped = available_tasks(builtin, source) if builtin else ([], [])
+    files = {**load_task_data(chosen, source), **task_file_data(user_tasks)}
+    return source, [*chosen, *user_tasks], skipped, files
+
+
+def task_items(
+    task: Task, files: dict[str, LoadedFile], selection: str, limit: int | None
+) -> list[Item]:
+    """The items a run sends for ``task``; a task file's records are the user's own, so all of
+    them run, quick or not."""
+    how = "full" if isinstance(task, UserTask) else selection
+    return selected_items(task, files[task.file].records, how, limit)
+
+
 async def _generate(
     generator: Generator,
     tasks: list[Task],
@@ -306,9 +353,7 @@ async def _generate(
         batches = []
         for task in tasks:
             params = sampling.for_task(task)
-            # a task file's records are the user's own: all of them run, quick or not
-            how = "full" if isinstance(task, UserTask) else selection
-            items = selected_items(task, files[task.file].records, how, limit)
+            items = task_items(task, files, selection, limit)
             keys = [request_key(generator.model_id, params, item.messages) for item in items]
             requests = [
                 GenerationRequest(key, item.messages, params)
@@ -386,17 +431,9 @@ def evaluate(
     ``http`` sets every timeout, retry and ejection parameter at once. Items that failed for good
     in an earlier run (a 4xx) are sent again only with ``retry_errors``.
     """
-    max_tokens_given = max_tokens is not None
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
-    if selection is None:
-        selection = "quick" if data is None and limit is None else "full"
-    if selection not in SELECTIONS:
-        raise UsageError(f"selection must be quick or full, not {selection!r}")
-    if max_tokens is None:
-        max_tokens = QUICK_MAX_TOKENS if selection == "quick" and limit is None else 512
-    if max_tokens < 1:
-        raise UsageError("--max-tokens must be at least 1")
+    selection, sampling = resolve_sampling(
+        data, limit, selection, temperature, max_tokens, top_p, seed
+    )
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     if timeout is not None and timeout <= 0:
@@ -410,12 +447,7 @@ def evaluate(
     )
     user_tasks = load_task_files(task_files)  # checked whole before any model call
     require_llm_judge(user_tasks, judges.llm is not None)
-    source = open_data(data)
-    builtin = select_tasks(tasks) if tasks is not None or not user_tasks else []
-    chosen, skipped = available_tasks(builtin, source) if builtin else ([], [])
-    files = {**load_task_data(chosen, source), **task_file_data(user_tasks)}
-    chosen = [*chosen, *user_tasks]
-    sampling = SamplingOverrides(temperature, max_tokens, top_p, seed, max_tokens_given)
+    source, chosen, skipped, files = resolve_tasks(data, tasks, user_tasks)
     store_path = Path(store) if store else default_store_path()
     response_store = Store(store_path)  # a damaged or locked store stops here, before any call
     run_dir = Path(out) if out else default_run_dir(spec)

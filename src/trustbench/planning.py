@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data import open_data
 from .engine import Store, default_store_path
 from .errors import TrustbenchError, UsageError
-from .evaluation import SamplingOverrides, available_tasks, load_task_data
+from .evaluation import resolve_sampling, resolve_tasks, task_items
 from .models import parse_model_spec
 from .models.tokens import estimate_tokens, token_counter
-from .suite import select_tasks
+from .suite.user_tasks import load_task_files
 from .types import request_key
 
 # Responses stored further apart than this belong to different sittings; the gap is not counted.
@@ -122,29 +122,28 @@ def estimate_run(
     api_key_env: str | None = None,
     concurrency: int | None = None,
     temperature: float | None = None,
-    max_tokens: int = 512,
+    max_tokens: int | None = None,
     top_p: float = 1.0,
     seed: int = 0,
     store: str | Path | None = None,
     price_in: float | None = None,
     price_out: float | None = None,
     throughput: str | None = None,
+    selection: str | None = None,
+    task_files: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     """Per task and in total: requests (stored ones apart), prompt tokens, completion tokens
-    (estimated), cost and time; see ``trustbench run --dry-run``. No model is called."""
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
-    if max_tokens < 1:
-        raise UsageError("--max-tokens must be at least 1")
+    (estimated), cost and time; see ``trustbench run --dry-run``. No model is called. The tasks,
+    items and sampling are those the same ``evaluate`` call would use."""
+    selection, sampling = resolve_sampling(
+        data, limit, selection, temperature, max_tokens, top_p, seed
+    )
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     _check_prices(price_in, price_out)
     given = parse_throughput(throughput) if throughput is not None else None
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
-    source = open_data(data)
-    chosen, skipped = available_tasks(select_tasks(tasks), source)
-    files = load_task_data(chosen, source)
-    sampling = SamplingOverrides(temperature, max_tokens, top_p, seed)
+    source, chosen, skipped, files = resolve_tasks(data, tasks, load_task_files(task_files))
     counter = token_counter(spec)
     store_path = Path(store) if store else default_store_path()
     response_store = None
@@ -152,13 +151,20 @@ def estimate_run(
         if store_path.is_file():  # never create one
             response_store = Store(store_path)
         rows = {}
+        planned: set[str] = set()  # keys an earlier task sends: one request serves both
         for task in chosen:
             params = sampling.for_task(task)
-            items = task.items(files[task.file].records, limit)
+            items = task_items(task, files, selection, limit)
             keys = [request_key(spec.model_id, params, item.messages) for item in items]
             keyed = dict(zip(keys, (item.messages for item in items), strict=True))
             hits = response_store.get_many(keyed) if response_store is not None else {}
-            to_send = [messages for key, messages in keyed.items() if key not in hits]
+            shared = [key for key in keyed if key not in hits and key in planned]
+            to_send = [
+                messages
+                for key, messages in keyed.items()
+                if key not in hits and key not in planned
+            ]
+            planned.update(keyed)
             prompt_tokens = sum(counter.count(messages) for messages in to_send)
             completion_max = params.max_tokens * len(to_send)
             lengths = [
@@ -176,6 +182,7 @@ def estimate_run(
             rows[task.id] = {
                 "items": len(items),
                 "stored": sum(1 for key in keys if key in hits),
+                "shared": len(shared),
                 "requests": len(to_send),
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion,
@@ -203,7 +210,7 @@ def estimate_run(
     total: dict[str, Any] = {
         name: sum(row[name] for row in rows.values())
         for name in (
-            "items", "stored", "requests", "prompt_tokens", "completion_tokens",
+            "items", "stored", "shared", "requests", "prompt_tokens", "completion_tokens",
             "completion_tokens_max",
         )
     }  # fmt: skip
@@ -222,6 +229,7 @@ def estimate_run(
         "data_source": source.label,
         "store": str(store_path),
         "limit": limit,
+        "selection": "limit" if limit is not None else selection,
         "prompt_tokens_method": counter.method,
         "prompt_tokens_exact": counter.exact,
         "prices_usd_per_million": (

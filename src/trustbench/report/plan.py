@@ -52,6 +52,11 @@ def print_plan(plan: dict[str, Any], console: Console | None = None) -> None:
     console.print(plan_table(plan))
     total = plan["total"]
     console.print(f"model: {escape(plan['model']['spec'])}   data: {escape(plan['data_source'])}")
+    if total.get("shared"):
+        console.print(
+            f"{total['shared']:,} items share their prompt with an earlier task's: "
+            "one request answers both"
+        )
     console.print(f"prompt tokens: {escape(plan['prompt_tokens_method'])}")
     bases = sorted({row["completion_basis"] for row in plan["tasks"].values()})
     console.print(
