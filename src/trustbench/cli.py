@@ -28,7 +28,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         default="llamacpp",
         help="llamacpp (embedded SmolLM2-135M-Instruct, the default), llamacpp:/path/model.gguf, "
-        "or openai:<model name>",
+        "openai:<model name>, hf:<folder or hub id>[?options] (transformers) or "
+        "vllm:<folder or hub id>[?options]; a hub id loads from the local cache unless the spec "
+        "ends in ?download=1",
     )
     model.add_argument(
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"
@@ -40,6 +42,31 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     model.add_argument(
         "--concurrency", type=int, help="requests in flight at once (default 16 for HTTP)"
+    )
+    executor = parser.add_argument_group("executor (where an in-process model runs)")
+    executor.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="local (this process, the default) or ray: shard generation over Ray actors, one "
+        "model each (pip install 'trustbench[ray]')",
+    )
+    executor.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="Ray cluster to join (e.g. auto, or host:6379); default $RAY_ADDRESS or a new local one",
+    )
+    executor.add_argument(
+        "--ray-workers",
+        type=int,
+        metavar="N",
+        help="number of actors (default: cluster CPUs / CPUs per worker, or one per GPU)",
+    )
+    executor.add_argument(
+        "--ray-cpus-per-worker",
+        type=float,
+        metavar="C",
+        help="CPUs (and model threads) per actor (default 4, at most a node's CPUs; 1 on GPUs)",
     )
     what = parser.add_argument_group("what to run")
     what.add_argument(
@@ -188,6 +215,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         toxicity_key_env=args.perspective_key_env,
         refusal_judge=args.refusal_judge,
         show_progress=not args.no_progress,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        ray_workers=args.ray_workers,
+        ray_cpus_per_worker=args.ray_cpus_per_worker,
     )
     if args.json:
         _print_json(results.to_dict())

@@ -12,10 +12,11 @@ from typing import Any
 from ._version import __version__
 from .data import DataSource, LoadedFile, open_data
 from .engine import Generator, Outcome, Store, default_store_path
+from .engine.executors import Executor, ExecutorOptions
 from .errors import DataError, TrustbenchError, UsageError
 from .judges.context import JudgeContext
 from .metrics import trust_scores
-from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
+from .models import GenerationRequest, ModelSpec, parse_model_spec
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
 from .scoring import ItemResult, TaskResult, score_task
 from .suite import TASKS, Item, Task, select_tasks
@@ -338,12 +339,17 @@ def evaluate(
     toxicity_key_env: str | None = None,
     refusal_judge: str = "default",
     show_progress: bool = False,
+    executor: str = "local",
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
+    ray_cpus_per_worker: float | None = None,
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
 
     ``judge`` names a model (same specs as ``model``) to use as an LLM judge where the reference
     uses GPT-4; without it every judge is offline. ``toxicity`` is ``offline`` (default) or
-    ``perspective`` (the Perspective API, key in ``toxicity_key_env``).
+    ``perspective`` (the Perspective API, key in ``toxicity_key_env``). ``executor="ray"`` shards
+    generation of an in-process model over Ray actors (see ``trustbench run --executor``).
     """
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -352,6 +358,9 @@ def evaluate(
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
+    runner = Executor(
+        spec, ExecutorOptions(executor, ray_address, ray_workers, ray_cpus_per_worker)
+    )
     judges = JudgeOptions.parse(
         judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
@@ -372,11 +381,12 @@ def evaluate(
     from .engine.progress import make_progress
 
     response_store = Store(store_path)
-    generator = Generator(response_store, spec.model_id, lambda: create_backend(spec), concurrency)
+    generator = Generator(response_store, spec.model_id, runner.create_backend, concurrency)
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(_generate(generator, chosen, files, sampling, limit, progress))
     except BaseException:
+        manifest["executor"] = runner.describe()
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
         write_json(run_dir / MANIFEST_FILE, manifest)
@@ -389,6 +399,7 @@ def evaluate(
     manifest["finished"] = _now()
     manifest["status"] = "complete"
     manifest["model_calls"] = generator.calls
+    manifest["executor"] = runner.describe()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)
 
