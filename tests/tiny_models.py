@@ -58,7 +58,7 @@ CHAT_TEMPLATE = (
 )
 
 
-def tiny_chat_lm(folder, seed=0, eos_word=None, chat_template=CHAT_TEMPLATE):
+def tiny_chat_lm(folder, seed=0, eos_word=None, chat_template=CHAT_TEMPLATE, hidden=32, heads=4):
     """A saved two-layer Llama with random weights and a word-level tokenizer with a chat template.
 
     ``eos_word`` makes an ordinary word the end-of-sequence token (so a test can choose where
@@ -83,11 +83,11 @@ def tiny_chat_lm(folder, seed=0, eos_word=None, chat_template=CHAT_TEMPLATE):
     torch.manual_seed(seed)
     config = transformers.LlamaConfig(
         vocab_size=len(vocab),
-        hidden_size=32,
-        intermediate_size=64,
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
         num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        num_attention_heads=heads,
+        num_key_value_heads=max(1, heads // 2),
         max_position_embeddings=256,
         pad_token_id=0,
         eos_token_id=vocab[eos_word] if eos_word else 1,
