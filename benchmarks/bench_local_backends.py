@@ -76,12 +76,18 @@ def run_backend(backend, batch: list[GenerationRequest]) -> tuple[float, list, f
     return asyncio.run(go())
 
 
-def bench_hf(folder: str, count: int, max_tokens: int, batch_sizes: list[int]) -> None:
+def bench_hf(
+    folder: str, count: int, max_tokens: int, batch_sizes: list[int], threads: int | None
+) -> None:
     batch = requests(count, max_tokens)
     baseline = None
-    print(f"transformers, {folder}: {count} prompts, greedy, max_tokens {max_tokens}")
+    print(
+        f"transformers, {folder}: {count} prompts, greedy, max_tokens {max_tokens}, "
+        f"torch threads {threads or 'default'}"
+    )
     for size in batch_sizes:
-        backend = create_backend(parse_model_spec(f"hf:{folder}?batch_size={size}&device=cpu"))
+        spec = parse_model_spec(f"hf:{folder}?batch_size={size}&device=cpu")
+        backend = create_backend(spec, threads=threads)
         loaded, results, elapsed = run_backend(backend, batch)
         tokens = sum(r.usage.get("completion_tokens", 0) for r in results)
         texts = [r.text for r in results]
@@ -151,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hf", metavar="FOLDER", help="a transformers model folder")
     parser.add_argument("--batch-sizes", default="1,4,8,16")
+    parser.add_argument("--threads", type=int, help="torch threads for --hf (default: torch's)")
     parser.add_argument("--ray", action="store_true", help="llama.cpp locally vs over Ray")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cpus-per-worker", type=float, default=1)
@@ -165,7 +172,7 @@ def main() -> None:
         convert_embedded(args.convert_embedded)
     if args.hf:
         sizes = [int(size) for size in args.batch_sizes.split(",")]
-        bench_hf(args.hf, args.count, args.max_tokens, sizes)
+        bench_hf(args.hf, args.count, args.max_tokens, sizes, args.threads)
     if args.ray:
         bench_ray(args.count, args.max_tokens, args.workers, args.cpus_per_worker)
     sys.stdout.flush()
