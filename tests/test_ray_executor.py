@@ -142,3 +142,29 @@ def test_interrupted_ray_run_resumes_without_calls_for_stored_items(tmp_path, ra
     assert _stored(store) == 6
     rows = [json.loads(line) for line in (out / "responses.jsonl").open()]
     assert sum(row["cached"] for row in rows) == stored
+
+
+@pytest.mark.slow
+def test_an_hf_model_over_ray_equals_a_local_run(tmp_path, ray_address):
+    pytest.importorskip("transformers")
+    from tiny_models import tiny_chat_lm
+
+    folder = tiny_chat_lm(tmp_path / "tiny")
+    options = {"tasks": "safety/misuse", "limit": 6, "max_tokens": 4, "temperature": 0.0}
+    model = f"hf:{folder}?batch_size=2"
+    local = evaluate(model=model, out=tmp_path / "local", store=tmp_path / "l.db", **options)
+    sharded = evaluate(
+        model=model,
+        out=tmp_path / "ray",
+        store=tmp_path / "r.db",
+        executor="ray",
+        ray_workers=2,
+        ray_cpus_per_worker=1,
+        **options,
+    )
+    assert _responses(tmp_path / "ray") == _responses(tmp_path / "local")
+    assert sharded.tasks == local.tasks
+    stats = _manifest(tmp_path / "ray")["executor"]["worker_stats"]
+    assert [s["loads"] for s in stats] == [1, 1] and all(s["ready"] for s in stats)
+    assert all(s["calls"] >= 1 for s in stats)  # both actors did work
+    assert sum(s["calls"] for s in stats) == 6

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,9 @@ from .executors import ExecutorOptions
 
 DEFAULT_THREADS_PER_MODEL = 4  # llama.cpp and torch gain little beyond this for one small model
 STATS_TIMEOUT = 10.0
+# Requests start once every actor has loaded its model, or this long after the first one has:
+# work is shared from the start, and an actor that cannot be placed holds nothing up for long.
+START_GRACE = 60.0
 
 
 class Worker:
@@ -145,6 +149,8 @@ class RayBackend:
         self._changed: asyncio.Event | None = None
         self._loading: list[asyncio.Task[None]] = []
         self._failure: BaseException | None = None
+        self._first_ready: float | None = None
+        self._dispatching = False
         self._stats: list[dict[str, Any]] = []
 
     # -- starting: every actor loads its model once; requests go to those that are ready
@@ -159,6 +165,8 @@ class RayBackend:
         try:
             await slot.actor.load.remote()
             slot.ready = True
+            if self._first_ready is None:
+                self._first_ready = time.monotonic()
         except Exception as exc:
             slot.dead = True
             cause = _cause(exc)
@@ -172,8 +180,25 @@ class RayBackend:
             assert self._changed is not None
             self._changed.set()
 
+    async def _wait_for_start(self, changed: asyncio.Event) -> None:
+        while not self._dispatching:
+            if self._failure is not None:
+                raise self._failure
+            remaining = None
+            if self._first_ready is not None:
+                remaining = self._first_ready + START_GRACE - time.monotonic()
+            if all(s.ready or s.dead for s in self._slots) or (
+                remaining is not None and remaining <= 0
+            ):
+                self._dispatching = True
+                return
+            changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+
     async def _acquire(self) -> _Slot | None:
         changed = self._start()
+        await self._wait_for_start(changed)
         while True:
             if self._failure is not None:
                 raise self._failure
@@ -217,13 +242,13 @@ class RayBackend:
 
         for task in self._loading:
             task.cancel()
-        ready = [s for s in self._slots if s.ready and not s.dead]
-        try:
-            self._stats = list(
-                await asyncio.wait_for(
-                    asyncio.gather(*(s.actor.stats.remote() for s in ready)), STATS_TIMEOUT
-                )
+        started = self._changed is not None
+        live = [s for s in self._slots if started and not s.dead]
+        try:  # an actor still loading answers too: its methods run beside the load
+            stats = await asyncio.wait_for(
+                asyncio.gather(*(s.actor.stats.remote() for s in live)), STATS_TIMEOUT
             )
+            self._stats = [dict(info, ready=s.ready) for s, info in zip(live, stats, strict=True)]
         except Exception:  # a worker lost or busy past the timeout: the run goes on without
             self._stats = []
         for slot in self._slots:
