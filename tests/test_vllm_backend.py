@@ -71,6 +71,15 @@ def test_without_vllm_generation_says_how_to_install_it(tiny_lm):
         asyncio.run(backend.generate(request))
 
 
+@pytest.mark.skipif(HAS_VLLM, reason="checks the message shown where vLLM is missing")
+def test_without_vllm_a_run_stops_before_it_starts(tmp_path, tiny_lm):
+    from trustbench.cli import main
+
+    code = main(["run", "--model", f"vllm:{tiny_lm}", "--limit", "1", "--out", str(tmp_path)])
+    assert code == 2
+    assert not (tmp_path / "run.json").exists()
+
+
 # -- with vLLM installed
 
 

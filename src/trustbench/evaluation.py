@@ -16,7 +16,7 @@ from .engine.executors import Executor, ExecutorOptions
 from .errors import DataError, TrustbenchError, UsageError
 from .judges.context import JudgeContext
 from .metrics import trust_scores
-from .models import GenerationRequest, ModelSpec, parse_model_spec
+from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
 from .scoring import ItemResult, TaskResult, score_task
 from .suite import TASKS, Item, Task, select_tasks
@@ -359,7 +359,9 @@ def evaluate(
         raise UsageError("--concurrency must be at least 1")
     spec = parse_model_spec(model, base_url, api_key_env, concurrency)
     runner = Executor(
-        spec, ExecutorOptions(executor, ray_address, ray_workers, ray_cpus_per_worker)
+        spec,
+        ExecutorOptions(executor, ray_address, ray_workers, ray_cpus_per_worker),
+        lambda: create_backend(spec),
     )
     judges = JudgeOptions.parse(
         judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge

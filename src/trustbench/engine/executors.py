@@ -7,6 +7,8 @@ progress and Ctrl-C work the same.
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,10 @@ class ExecutorOptions:
             given = [name for name, value in ray_only.items() if value is not None]
             if given:
                 raise UsageError(f"{', '.join(given)} needs --executor ray")
+            if spec.kind == "vllm" and importlib.util.find_spec("vllm") is None:
+                raise UsageError(
+                    f"{spec.spec_string} needs the vLLM engine: pip install 'trustbench[vllm]'"
+                )
             return
         if spec.kind not in IN_PROCESS_KINDS:
             raise UsageError(
@@ -59,10 +65,16 @@ class ExecutorOptions:
 class Executor:
     """Builds the run's backend (once, when the engine first needs it) and says how it ran."""
 
-    def __init__(self, spec: ModelSpec, options: ExecutorOptions | None = None):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        options: ExecutorOptions | None = None,
+        local_factory: Callable[[], ModelBackend] | None = None,
+    ):
         self.spec = spec
         self.options = options or ExecutorOptions()
         self.options.check(spec)
+        self._local_factory = local_factory or (lambda: create_backend(spec))
         self._backend: Any = None
 
     def create_backend(self) -> ModelBackend:
@@ -71,7 +83,7 @@ class Executor:
 
             self._backend = RayBackend(self.spec, self.options)
         else:
-            self._backend = create_backend(self.spec)
+            self._backend = self._local_factory()
         return self._backend
 
     def describe(self) -> dict[str, Any]:
