@@ -107,7 +107,9 @@ def test_throughput_is_measured_from_the_store(tmp_path, capsys):
     assert rate["tokens_per_s"] == pytest.approx(5 * rate["requests_per_s"])
     row = plan["tasks"]["safety/misuse"]
     assert row["stored"] == 0 and row["requests"] == row["items"] > 0  # another seed: new requests
-    assert row["seconds"] == pytest.approx(row["completion_tokens"] / rate["tokens_per_s"], abs=0.05)
+    assert row["seconds"] == pytest.approx(
+        row["completion_tokens"] / rate["tokens_per_s"], abs=0.05
+    )
 
 
 def test_measured_throughput_counts_sittings_apart():

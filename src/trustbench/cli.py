@@ -30,7 +30,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         default="llamacpp",
         help="llamacpp (embedded SmolLM2-135M-Instruct, the default), llamacpp:/path/model.gguf, "
-        "or openai:<model name>",
+        "openai:<model name>, hf:<folder or hub id>[?options] (transformers) or "
+        "vllm:<folder or hub id>[?options]; a hub id loads from the local cache unless the spec "
+        "ends in ?download=1",
     )
     model.add_argument(
         "--base-url",
@@ -63,6 +65,31 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send again the items that failed for good in an earlier run (a 4xx); without it "
         "they are reported from the store",
+    )
+    executor = parser.add_argument_group("executor (where an in-process model runs)")
+    executor.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="local (this process, the default) or ray: shard generation over Ray actors, one "
+        "model each (pip install 'trustbench[ray]')",
+    )
+    executor.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="Ray cluster to join (e.g. auto, or host:6379); default $RAY_ADDRESS or a new local one",
+    )
+    executor.add_argument(
+        "--ray-workers",
+        type=int,
+        metavar="N",
+        help="number of actors (default: cluster CPUs / CPUs per worker, or one per GPU)",
+    )
+    executor.add_argument(
+        "--ray-cpus-per-worker",
+        type=float,
+        metavar="C",
+        help="CPUs (and model threads) per actor (default 4, at most a node's CPUs; 1 on GPUs)",
     )
     what = parser.add_argument_group("what to run")
     what.add_argument(
@@ -283,6 +310,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         refusal_judge=args.refusal_judge,
         show_progress=not args.no_progress,
         task_files=args.task_file,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        ray_workers=args.ray_workers,
+        ray_cpus_per_worker=args.ray_cpus_per_worker,
     )
     if args.json:
         _print_json(results.to_dict())

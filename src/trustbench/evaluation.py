@@ -12,6 +12,7 @@ from typing import Any
 from ._version import __version__
 from .data import DataSource, LoadedFile, open_data
 from .engine import Generator, Outcome, Store, default_store_path
+from .engine.executors import Executor, ExecutorOptions
 from .errors import DataError, TrustbenchError, UsageError
 from .judges.context import JudgeContext
 from .metrics import trust_scores
@@ -413,6 +414,10 @@ def evaluate(
     refusal_judge: str = "default",
     show_progress: bool = False,
     task_files: Iterable[str | Path] = (),
+    executor: str = "local",
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
+    ray_cpus_per_worker: float | None = None,
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
 
@@ -430,6 +435,9 @@ def evaluate(
     ``concurrency`` is then per replica. ``timeout`` is the longest wait for a reply's next bytes;
     ``http`` sets every timeout, retry and ejection parameter at once. Items that failed for good
     in an earlier run (a 4xx) are sent again only with ``retry_errors``.
+
+    ``executor="ray"`` shards generation of an in-process model over Ray actors (see
+    ``trustbench run --executor``).
     """
     selection, sampling = resolve_sampling(
         data, limit, selection, temperature, max_tokens, top_p, seed
@@ -442,6 +450,11 @@ def evaluate(
     if http is not None or timeout is not None:
         policy = http or HTTPPolicy()
         spec = replace(spec, http=replace(policy, timeout=timeout) if timeout else policy)
+    runner = Executor(
+        spec,
+        ExecutorOptions(executor, ray_address, ray_workers, ray_cpus_per_worker),
+        lambda: create_backend(spec),
+    )
     judges = JudgeOptions.parse(
         judge, judge_base_url, judge_api_key_env, toxicity, toxicity_key_env, refusal_judge
     )
@@ -464,7 +477,7 @@ def evaluate(
     from .engine.progress import make_progress
 
     generator = Generator(
-        response_store, spec.model_id, lambda: create_backend(spec), retry_errors=retry_errors
+        response_store, spec.model_id, runner.create_backend, retry_errors=retry_errors
     )
     try:
         with make_progress(enabled=show_progress) as progress:
@@ -472,6 +485,7 @@ def evaluate(
                 _generate(generator, chosen, files, sampling, limit, progress, selection)
             )
     except BaseException:
+        manifest["executor"] = runner.describe()
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
         write_json(run_dir / MANIFEST_FILE, manifest)
@@ -486,6 +500,7 @@ def evaluate(
     manifest["model_calls"] = generator.calls
     if generator.backend_stats:
         manifest["endpoints"] = generator.backend_stats
+    manifest["executor"] = runner.describe()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)
 

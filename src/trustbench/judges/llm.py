@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..engine import Generator, Store
-from ..models import GenerationRequest, ModelSpec, create_backend
+from ..models import IN_PROCESS_KINDS, GenerationRequest, ModelBackend, ModelSpec, create_backend
 from ..types import SamplingParams, request_key
 
 JUDGE_SAMPLING = SamplingParams(temperature=0.0, max_tokens=128, top_p=1.0, seed=0)
@@ -45,6 +45,16 @@ class LLMJudge:
         self.name = f"llm-judge:{spec.spec_string}"
         self._on_progress = on_progress
         self.calls = 0
+        self._local: ModelBackend | None = None  # an in-process judge model, loaded once
+
+    def _backend(self) -> ModelBackend:
+        # An HTTP client belongs to one event loop, so it is made per call; a model that runs in
+        # this process is kept for every task of the run instead of being loaded again each time.
+        if self.spec.kind not in IN_PROCESS_KINDS:
+            return create_backend(self.spec)
+        if self._local is None:
+            self._local = create_backend(self.spec)
+        return self._local
 
     def ask(
         self,
@@ -86,13 +96,14 @@ class LLMJudge:
             )
             for messages in conversations
         ]
-        generator = Generator(self.store, self.spec.model_id, lambda: create_backend(self.spec))
+        generator = Generator(self.store, self.spec.model_id, self._backend)
 
         async def run():
             try:
                 return await generator.run(requests, self._on_progress)
             finally:
-                await generator.aclose()
+                if self.spec.kind not in IN_PROCESS_KINDS:
+                    await generator.aclose()
 
         outcomes = asyncio.run(run())
         self.calls += generator.calls

@@ -26,6 +26,12 @@ class LlamaCppBackend:
         self._llama: Any = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self.loads = 0  # how many times the model was read from disk: once per backend
+
+    def load(self) -> None:
+        """Load the model now (it is otherwise loaded by the first request)."""
+        with self._lock:
+            self._load()
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -42,6 +48,7 @@ class LlamaCppBackend:
                 )
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load {self.path}: {exc}") from None
+            self.loads += 1
         return self._llama
 
     def _generate_sync(self, request: GenerationRequest) -> GenerationResult:

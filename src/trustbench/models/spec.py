@@ -1,4 +1,5 @@
-"""Model specs: ``llamacpp``, ``llamacpp:/path/model.gguf``, ``openai:<name>``."""
+"""Model specs: ``llamacpp``, ``llamacpp:/path/model.gguf``, ``openai:<name>``, ``hf:<folder or
+id>``, ``vllm:<folder or id>`` (the last two take options after ``?``, see :mod:`.local_spec`)."""
 
 from __future__ import annotations
 
@@ -45,13 +46,20 @@ def redact_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    kind: str  # "llamacpp" or "openai"
+    kind: str  # "llamacpp", "openai", "hf" or "vllm"
     name: str
     path: Path | None = None
     base_urls: tuple[str, ...] = ()  # replicas of one model; the first is the main one
     api_key_env: str = DEFAULT_API_KEY_ENV
     concurrency: int | None = None  # per endpoint
     http: HTTPPolicy | None = None  # timeouts and retries of HTTP models (None: the defaults)
+    # hf / vllm: what the user wrote (folder or hub id), the options after "?", the identity
+    source: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    identity: str | None = None
+
+    def option(self, name: str, default: str | None = None) -> str | None:
+        return dict(self.options).get(name, default)
 
     @property
     def base_url(self) -> str | None:
@@ -60,6 +68,8 @@ class ModelSpec:
     @property
     def model_id(self) -> str:
         """The identity that goes into request keys (not where it is served from)."""
+        if self.identity is not None:
+            return self.identity
         if self.kind == "llamacpp":
             assert self.path is not None
             size = self.path.stat().st_size if self.path.exists() else 0
@@ -68,7 +78,7 @@ class ModelSpec:
 
     @property
     def slug(self) -> str:
-        stem = self.path.stem if self.path else self.name
+        stem = self.path.stem if self.path and self.kind == "llamacpp" else self.name
         return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60] or "model"
 
     def describe(self) -> dict[str, Any]:
@@ -87,6 +97,9 @@ class ModelSpec:
     def spec_string(self) -> str:
         if self.kind == "llamacpp":
             return "llamacpp" if self.name == "default" else f"llamacpp:{self.path}"
+        if self.kind in ("hf", "vllm"):
+            query = "&".join(f"{key}={value}" for key, value in self.options)
+            return f"{self.kind}:{self.source}" + (f"?{query}" if query else "")
         return f"openai:{self.name}"
 
 
@@ -136,6 +149,11 @@ def parse_model_spec(
             api_key_env=api_key_env or DEFAULT_API_KEY_ENV,
             concurrency=concurrency,
         )
+    if kind in ("hf", "vllm"):
+        from .local_spec import parse_local_spec
+
+        return parse_local_spec(kind, rest)
     raise UsageError(
-        f"unknown model spec {spec!r}: use llamacpp, llamacpp:/path/model.gguf or openai:<name>"
+        f"unknown model spec {spec!r}: use llamacpp, llamacpp:/path/model.gguf, openai:<name>, "
+        "hf:<folder or id> or vllm:<folder or id>"
     )
