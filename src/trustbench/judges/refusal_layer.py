@@ -24,7 +24,7 @@ TAIL_CHARS = 400
 HASH_FEATURES = 2**18
 
 
-def features(texts: Sequence[str]):
+def features(texts: Sequence[str], prompts: Sequence[str | None] | None = None):
     """A sparse matrix, one row per text, of the three hashed n-gram blocks side by side."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import HashingVectorizer
@@ -56,10 +56,12 @@ class RefusalLayer:
         self.intercept = intercept
         self.version = version
 
-    def refusal_probability(self, texts: Sequence[str]) -> list[float]:
+    def refusal_probability(
+        self, texts: Sequence[str], prompts: Sequence[str | None] | None = None
+    ) -> list[float]:
         if not texts:
             return []
-        logits = features(texts) @ self.coef + self.intercept
+        logits = features(texts, prompts) @ self.coef + self.intercept
         return [float(p) for p in 1.0 / (1.0 + np.exp(-np.asarray(logits).ravel()))]
 
     def save(self, path: Path) -> None:
