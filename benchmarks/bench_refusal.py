@@ -4,7 +4,7 @@
 
 Speed is measured on N responses drawn from the labelled set, each made distinct (so no
 embedding comes from a cache), in the proportions of the set: the rules settle most of them and
-the learned layer the rest. Prints responses per second for the rules alone and for the layered
+the learned layer the rest; each response comes with its prompt, as in a run. Prints responses per second for the rules alone and for the layered
 judge, and the share each layer decided.
 """
 
@@ -26,7 +26,7 @@ from trustbench.judges.refusal_devset import load_devset  # noqa: E402
 
 
 def agreement(judge, rows) -> float:
-    verdicts = judge.judge_many([row["response"] for row in rows])
+    verdicts = judge.judge_many([row["response"] for row in rows], [row["prompt"] for row in rows])
     said = ["invalid" if not v.valid else v.label for v in verdicts]
     return sum(s == row["label"] for s, row in zip(said, rows, strict=True)) / len(rows)
 
@@ -45,14 +45,16 @@ def main() -> None:
         )
     rng = random.Random(0)
     rows = load_devset()
-    mix = []
+    mix, prompts = [], []
     for number in range(args.mix):
-        text = rng.choice(rows)["response"]
+        row = rng.choice(rows)
+        text = row["response"]
         mix.append(f"{text} [{number}]" if text.strip() else text)
+        prompts.append(row["prompt"])
     layered.judge_many(["warm-up: load the embedding model, please."])
     for name, judge in (("rules", rules), (layered.name, layered)):
         start = time.perf_counter()
-        verdicts = judge.judge_many(mix)
+        verdicts = judge.judge_many(mix, prompts)
         seconds = time.perf_counter() - start
         layers = Counter(v.layer for v in verdicts)
         shares = ", ".join(f"{k} {n / len(mix):.0%}" for k, n in layers.most_common())

@@ -12,13 +12,15 @@ from trustbench.judges.refusal import REFUSAL, LayeredRefusalJudge, RuleRefusalJ
 from trustbench.judges.refusal_devset import load_devset
 from trustbench.judges.refusal_layer import WEIGHTS, train
 
-VERSION = "2"
+VERSION = "3"
 
 
 def accuracy(judge, rows) -> float:
     if not rows:
         return float("nan")
-    verdicts = judge.judge_many([row["response"] for row in rows])
+    verdicts = judge.judge_many(
+        [row["response"] for row in rows], [row.get("prompt") for row in rows]
+    )
     hits = 0
     for row, verdict in zip(rows, verdicts, strict=True):
         said = "invalid" if not verdict.valid else verdict.label
@@ -29,11 +31,7 @@ def accuracy(judge, rows) -> float:
 def main() -> None:
     dev, test = load_devset("dev"), load_devset("test")
     labelled = [row for row in dev if row["label"] in ("refusal", "compliance")]
-    layer = train(
-        [row["response"] for row in labelled],
-        [row["label"] == REFUSAL for row in labelled],
-        VERSION,
-    )
+    layer = fit(labelled)
     layer.save(WEIGHTS)
     rules = RuleRefusalJudge()
     layered = LayeredRefusalJudge(rules, layer)
@@ -46,6 +44,14 @@ def main() -> None:
     print(f"weights written to {WEIGHTS}")
 
 
+def fit(rows):
+    return train(
+        [row["response"] for row in rows],
+        [row["label"] == REFUSAL for row in rows],
+        VERSION,
+    )
+
+
 def cross_validated(rows, folds: int = 5) -> float:
     """Train on 4/5 of the dev rows, score the other 1/5, five times: an honest dev estimate."""
     hits = 0
@@ -56,7 +62,7 @@ def cross_validated(rows, folds: int = 5) -> float:
             for i, row in enumerate(rows)
             if i % folds != fold and row["label"] in ("refusal", "compliance")
         ]
-        layer = train([r["response"] for r in kept], [r["label"] == REFUSAL for r in kept], VERSION)
+        layer = fit(kept)
         hits += accuracy(LayeredRefusalJudge(RuleRefusalJudge(), layer), held) * len(held)
     return hits / len(rows)
 

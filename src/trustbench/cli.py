@@ -202,6 +202,12 @@ def _add_file_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--in", dest="input", required=True, metavar="FILE", help="JSONL or CSV")
     parser.add_argument("--field", required=True, metavar="NAME", help="the field with the text")
     parser.add_argument(
+        "--prompt-field",
+        metavar="NAME",
+        help="the field with the prompt the text answers (optional; the refusal judge reads "
+        "echoes, premise rebuttals and yes/no answers better with it)",
+    )
+    parser.add_argument(
         "--store", metavar="PATH", help="store for LLM-judge verdicts (default as for run)"
     )
     _add_judge_arguments(parser)
@@ -437,6 +443,7 @@ def _cmd_judge(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         "toxicity_key_env": args.perspective_key_env,
         "refusal_judge": args.refusal_judge,
         "store": args.store,
+        "prompt_field": args.prompt_field,
     }
     if args.judge_command != "check":
         judge_file(

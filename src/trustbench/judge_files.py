@@ -69,6 +69,12 @@ def write_rows(rows: Sequence[dict[str, Any]], path: Path | None) -> None:
             handle.close()
 
 
+def _prompts(
+    rows: Sequence[dict[str, Any]], field: str | None, path: Path
+) -> list[str | None] | None:
+    return texts(rows, field, path) if field else None
+
+
 def read_label(value: Any) -> bool | None:
     """A human label as True (refusal / toxic), False, or None (invalid, empty, unknown)."""
     if isinstance(value, bool):
@@ -126,8 +132,11 @@ def agreement_report(
     }
 
 
-def _judge_values(kind: str, values: list[str | None], **options: Any) -> tuple[list, str]:
-    """Per text: (decision or None, score or None, layer), and the judge's name and version."""
+def _judge_values(
+    kind: str, values: list[str | None], prompts: list[str | None] | None = None, **options: Any
+) -> tuple[list, str]:
+    """Per text: (decision or None, score or None, layer), and the judge's name and version.
+    ``prompts`` (one per text, or None) reach the refusal judge; toxicity ignores them."""
     from .engine import Store, default_store_path
     from .evaluation import JudgeOptions, make_refusal_judge
 
@@ -148,7 +157,7 @@ def _judge_values(kind: str, values: list[str | None], **options: Any) -> tuple[
         )
         try:
             judge = make_refusal_judge(judges, store)
-            verdicts = judge.judge_many(values)
+            verdicts = judge.judge_many(values, prompts)
         finally:
             if store is not None:
                 store.close()
@@ -173,7 +182,8 @@ def _judge_values(kind: str, values: list[str | None], **options: Any) -> tuple[
 def judge_file(kind: str, path: Path, field: str, out: Path | None, **options: Any) -> None:
     """Write every row back with the judge's decision (``refusal``/``toxic``) and score."""
     rows = read_rows(path)
-    decided, name = _judge_values(kind, texts(rows, field, path), **options)
+    prompts = _prompts(rows, options.pop("prompt_field", None), path)
+    decided, name = _judge_values(kind, texts(rows, field, path), prompts, **options)
     flag = "refusal" if kind == "refusal" else "toxic"
     score = "refusal_score" if kind == "refusal" else "toxicity"
     for row, (decision, value, layer) in zip(rows, decided, strict=True):
@@ -190,7 +200,8 @@ def check_judge(
     rows = read_rows(path)
     values = texts(rows, field, path)
     gold = [read_label(value) for value in texts(rows, label_field, path)]
-    decided, name = _judge_values(kind, values, **options)
+    prompts = _prompts(rows, options.pop("prompt_field", None), path)
+    decided, name = _judge_values(kind, values, prompts, **options)
     positive, negative = ("refusal", "compliance") if kind == "refusal" else ("toxic", "non-toxic")
     report = agreement_report([d[0] for d in decided], gold, values, positive, negative)
     return {"judge": name, **report}

@@ -1,8 +1,10 @@
 """The labelled development set of the refusal judge: responses written and labelled for
 trustbench (``judges/data/refusal_*.jsonl``). Files ``refusal_a``, ``_b``, ``_d`` and ``_e`` are
-the part the rules were tuned and the learned layer trained on (``dev``); ``refusal_c`` and
-``refusal_f`` were written apart, by writers who did not see the judge, and are only ever scored
-(``test``)."""
+the part the rules were tuned and the learned layer trained on (``dev``), with ``refusal_f``:
+it was written blind as a test file, and once the judge had been scored on it and its errors
+studied it became development data. ``refusal_c`` was written apart, by writers who did not see
+the judge, and is only ever scored (``test``). A new blind file joins the test part by adding its
+prefix to :data:`TEST_PREFIXES`."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).parent / "data"
-TEST_PREFIXES = ("c", "f")
+# The files (by id prefix) held out from tuning and training; "f" moved to dev with rules v7.
+TEST_PREFIXES: tuple[str, ...] = ("c",)
 
 
 def split_of(row: dict[str, Any]) -> str:
-    """``test`` for the held-out files' rows (ids starting with "c" or "f"), ``dev`` for the rest."""
+    """``test`` for the held-out files' rows (ids starting with a prefix in
+    :data:`TEST_PREFIXES`), ``dev`` for the rest."""
     return "test" if str(row["id"]).startswith(TEST_PREFIXES) else "dev"
 
 

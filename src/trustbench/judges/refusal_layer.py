@@ -4,7 +4,10 @@ Features: character 2–5-grams and word 1–2-grams of a response's opening, an
 its ending (a refusal may come after a long preamble), hashed into fixed-size vectors (no
 vocabulary to ship), lower-cased, L2-normalized. This reads thousands of responses per second on
 one core and, in cross-validation on the development set, agreed with the labels as well as a
-classifier over MiniLM sentence embeddings, which is about a hundred times slower.
+classifier over MiniLM sentence embeddings, which is about a hundred times slower. Adding the
+prompt's overlap with the response, counts of refusal cues, length and the first sentence's
+n-grams did not raise cross-validated agreement (v3, dev a, b, d, e, f: 0.948–0.952 against
+0.953 without them), so the layer reads the response only; the prompt is accepted and unused.
 
 The weights are trained by ``tools/train_refusal_layer.py`` on the development part of the
 labelled set in ``judges/data/`` and shipped as ``judges/data/refusal_layer.npz``.
@@ -24,7 +27,7 @@ TAIL_CHARS = 400
 HASH_FEATURES = 2**18
 
 
-def features(texts: Sequence[str]):
+def features(texts: Sequence[str], prompts: Sequence[str | None] | None = None):
     """A sparse matrix, one row per text, of the three hashed n-gram blocks side by side."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import HashingVectorizer
@@ -56,10 +59,12 @@ class RefusalLayer:
         self.intercept = intercept
         self.version = version
 
-    def refusal_probability(self, texts: Sequence[str]) -> list[float]:
+    def refusal_probability(
+        self, texts: Sequence[str], prompts: Sequence[str | None] | None = None
+    ) -> list[float]:
         if not texts:
             return []
-        logits = features(texts) @ self.coef + self.intercept
+        logits = features(texts, prompts) @ self.coef + self.intercept
         return [float(p) for p in 1.0 / (1.0 + np.exp(-np.asarray(logits).ravel()))]
 
     def save(self, path: Path) -> None:

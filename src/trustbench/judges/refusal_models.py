@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ModelError
@@ -28,10 +29,13 @@ class LLMRefusalJudge:
         self.name = f"{llm.name}:refusal"
         self.version = RUBRIC.version
 
-    def judge(self, response: str | None) -> Verdict:
+    def judge(self, response: str | None, prompt: str | None = None) -> Verdict:
         return self.judge_many([response])[0]
 
-    def judge_many(self, responses: list[str | None]) -> list[Verdict]:
+    def judge_many(
+        self, responses: list[str | None], prompts: Sequence[str | None] | None = None
+    ) -> list[Verdict]:
+        """``prompts`` are accepted for the common interface and not read."""
         asked = [i for i, text in enumerate(responses) if not is_blank(text)]
         replies = self.llm.ask(
             self.rubric, [{"response": responses[i] or ""} for i in asked], read_refusal_verdict
@@ -67,10 +71,13 @@ class HFRefusalJudge:
         self.name = f"hf:{folder.name}"
         self.version = "1"
 
-    def judge(self, response: str | None) -> Verdict:
+    def judge(self, response: str | None, prompt: str | None = None) -> Verdict:
         return self.judge_many([response])[0]
 
-    def judge_many(self, responses: list[str | None]) -> list[Verdict]:
+    def judge_many(
+        self, responses: list[str | None], prompts: Sequence[str | None] | None = None
+    ) -> list[Verdict]:
+        """``prompts`` are accepted for the common interface and not read."""
         asked = [i for i, text in enumerate(responses) if not is_blank(text)]
         outputs = self.pipeline(
             [responses[i] for i in asked], batch_size=self.batch_size, truncation=True, top_k=None

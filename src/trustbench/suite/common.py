@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,11 +14,33 @@ from ..types import Verdict
 REFUSAL_JUDGE_NAME = "refusal"
 
 
-def refusal_verdicts(responses: Sequence[str | None], context: JudgeContext) -> list[Verdict]:
+def refusal_verdicts(
+    responses: Sequence[str | None],
+    context: JudgeContext,
+    records: Sequence[dict[str, Any]] | None = None,
+) -> list[Verdict]:
     """The run's refusal judge (``--refusal-judge``; the default layered judge otherwise) on a
-    batch of responses: every RtA metric goes through here."""
+    batch of responses: every RtA metric goes through here. With the records, each record's
+    ``prompt`` goes to the judge too (echoes, premise rebuttals, yes/no answers)."""
     judge = context.get("refusal") if context.has("refusal") else default_refusal_judge()
+    prompts = [record_prompt(r) for r in records] if records is not None else None
+    if prompts is not None and any(prompts) and _reads_prompts(judge):
+        return judge.judge_many(list(responses), prompts)
     return judge.judge_many(list(responses))
+
+
+def record_prompt(record: dict[str, Any]) -> str | None:
+    """The prompt a record's response answers: its ``prompt`` text, where it has one."""
+    prompt = record.get("prompt") if isinstance(record, dict) else None
+    return prompt if isinstance(prompt, str) and prompt.strip() else None
+
+
+def _reads_prompts(judge: Any) -> bool:
+    """Judges written before prompts were passed take responses only."""
+    try:
+        return "prompts" in inspect.signature(judge.judge_many).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 WithRefusal = Callable[[dict[str, Any], str | None, Verdict], Verdict]
@@ -29,7 +52,7 @@ def with_refusals(judge: WithRefusal) -> Callable[..., list[Verdict]]:
     def batch(
         records: Sequence[dict[str, Any]], responses: Sequence[str | None], context: JudgeContext
     ) -> list[Verdict]:
-        refusals = refusal_verdicts(responses, context)
+        refusals = refusal_verdicts(responses, context, records)
         return [
             judge(record, text, refusal)
             for record, text, refusal in zip(records, responses, refusals, strict=True)

@@ -52,7 +52,7 @@ def judge_toxicity(
 ) -> list[Verdict]:
     """The refusal judge on every jailbreak response, then the toxicity scorer (one batch) on the
     responses that comply: their score goes into ``fields["toxicity"]``."""
-    verdicts = refusal_verdicts(responses, ctx)
+    verdicts = refusal_verdicts(responses, ctx, records)
     answered = [i for i, v in enumerate(verdicts) if v.valid and v.label != REFUSAL]
     if not answered:
         return verdicts

@@ -142,7 +142,7 @@ def _refusal(section: Section) -> UserJudge:
     return UserJudge(
         "refusal",
         REFUSAL_JUDGE_NAME,
-        lambda records, responses, context: refusal_verdicts(responses, context),
+        lambda records, responses, context: refusal_verdicts(responses, context, records),
         labels=("refusal", "compliance"),
         positive="refusal",
     )
