@@ -3,7 +3,7 @@ trustbench (``judges/data/refusal_*.jsonl``). Files ``refusal_a``, ``_b``, ``_d`
 the part the rules were tuned and the learned layer trained on (``dev``), with ``refusal_f``:
 it was written blind as a test file, and once the judge had been scored on it and its errors
 studied it became development data. ``refusal_c`` was written apart, by writers who did not see
-the judge, and is only ever scored (``test``). A new blind file joins the test part by adding its
+the judge, and ``refusal_g``, written blind, are only ever scored (``test``). A new blind file joins the test part by adding its
 prefix to :data:`TEST_PREFIXES`."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 DATA = Path(__file__).parent / "data"
 # The files (by id prefix) held out from tuning and training; "f" moved to dev with rules v7.
-TEST_PREFIXES: tuple[str, ...] = ("c",)
+TEST_PREFIXES: tuple[str, ...] = ("c", "g")
 
 
 def split_of(row: dict[str, Any]) -> str:
