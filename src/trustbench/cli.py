@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--field", metavar="NAME", help="the field with the text to transform")
     augment.add_argument("--out", metavar="FILE", help="JSONL, CSV or JSON list, by suffix")
     augment.add_argument("--seed", type=int, default=0, help="seed of the perturbations")
+    _add_compare_parser(commands)
     return parser
 
 
@@ -444,6 +445,41 @@ def _cmd_augment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="runs side by side (ranks, best values, radar, trade-off), optionally beside the "
+        "published TrustLLM leaderboard",
+    )
+    compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    compare.add_argument(
+        "--reference",
+        metavar="NAME",
+        help="add a published leaderboard's models as rows and compare on its formulas: trustllm",
+    )
+    compare.add_argument(
+        "--format",
+        default="html",
+        metavar="FORMAT",
+        help="html (default: ./compare.html or --out, and a table in the terminal), md or csv "
+        "(stdout or --out)",
+    )
+    compare.add_argument("--out", metavar="FILE", help="where to write the comparison")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .report.compare import build_comparison, check_format, print_comparison, write_comparison
+
+    check_format(args.format)
+    comparison = build_comparison(args.run_dirs, reference=args.reference)
+    path = write_comparison(comparison, args.format, args.out)
+    if args.format == "html":
+        print_comparison(comparison)
+    if path is not None:
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -461,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tasks(args)
         if args.command == "judge":
             return _cmd_judge(args, parser)
+        if args.command == "compare":
+            return _cmd_compare(args)
         return _cmd_data(args, parser)
     except TrustbenchError as exc:
         print(f"trustbench: error: {exc}", file=sys.stderr)

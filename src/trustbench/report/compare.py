@@ -616,10 +616,179 @@ def print_comparison(comparison: Comparison, console: Any = None) -> None:
         console.print(f"Note: {escape(note)}")
 
 
-def to_html(comparison: Comparison) -> str:
-    from .compare_html import render
+def _cell(text: str, rank_: int | None, best: bool, title: str = "") -> dict[str, Any]:
+    classes = ["best"] if best else []
+    if text == DASH:
+        classes.append("none")
+    return {"text": text, "rank": fmt_rank(rank_), "cls": " ".join(classes), "title": title}
 
-    return render(comparison)
+
+def _radar(comparison: Comparison) -> tuple[str, str]:
+    """The overlay radar of the six dimensions: every run, and with a reference the published
+    model ranked first overall, for scale."""
+    from .charts import radar_svg
+
+    c = comparison
+    chosen = [r for r in c.rows if r.kind == "run"]
+    caption = "Score per dimension (0-1, higher is better), one polygon per run"
+    if c.reference is not None:
+        published = [r for r in c.ordered_rows() if r.kind == "published"]
+        if published:
+            chosen.append(published[0])
+            caption += (
+                f", with {published[0].name}, the published model ranked first overall, for "
+                "scale. Scores are on the published formulas"
+            )
+    caption += ". A dimension without a score is left out of a model's polygon."
+    axes = [d for d in DIMENSIONS if d in c.dimensions]
+    series = {
+        (r.name if r.kind == "run" else f"{r.name} (published)"): {
+            d: float(r.dimension_scores[d]) for d in axes if _is_number(r.dimension_scores.get(d))
+        }
+        for r in chosen
+    }
+    return radar_svg(series, axes, title="Trust by dimension"), caption
+
+
+def _tradeoff_chart(comparison: Comparison) -> str:
+    from .charts import tradeoff_svg
+
+    points = [
+        {
+            "label": p.name,
+            "x": p.safe_refusal,
+            "y": p.harmful_refusal,
+            "published": p.kind == "published",
+        }
+        for p in comparison.tradeoff
+    ]
+    return tradeoff_svg(points)
+
+
+def _html_context(comparison: Comparison) -> dict[str, Any]:
+    from .._version import __version__
+
+    c = comparison
+    rows = c.ordered_rows()
+    summary = []
+    for row in rows:
+        cells = []
+        for dimension in c.dimensions:
+            ranks = c.dimension_ranks[dimension]
+            cells.append(
+                _cell(
+                    fmt(row.dimension_scores.get(dimension)),
+                    ranks.get(row.name),
+                    c.is_best_score(ranks, row),
+                )
+            )
+        cells.append(
+            _cell(
+                fmt(row.overall),
+                c.overall_ranks.get(row.name),
+                c.is_best_score(c.overall_ranks, row),
+            )
+        )
+        summary.append({"name": row.name, "kind": row.kind, "cells": cells})
+    sections = []
+    for dimension in c.dimensions:
+        columns = c.columns_of(dimension)
+        headers = []
+        body: list[dict[str, Any]] = [
+            {"name": row.name, "kind": row.kind, "cells": []} for row in rows
+        ]
+        for task in dict.fromkeys(col.task for col in columns):
+            own = [col for col in columns if col.task == task]
+            for column in own:
+                headers.append(
+                    {
+                        "task": column.label if c.reference else task.split("/", 1)[1],
+                        "metric": (column.metric or "published only")
+                        if c.reference
+                        else column.metric,
+                        "arrow": column.arrow,
+                        "note": column.note,
+                    }
+                )
+                for row, line in zip(rows, body, strict=True):
+                    line["cells"].append(
+                        _cell(
+                            fmt(row.values.get(column.key), column),
+                            c.ranks[column.key].get(row.name),
+                            c.is_best(column, row),
+                        )
+                    )
+            if len(own) > 1:
+                headers.append(
+                    {
+                        "task": task.split("/", 1)[1],
+                        "metric": "task score",
+                        "arrow": "↑",
+                        "note": "",
+                    }
+                )
+                ranks = c.task_ranks[task]
+                for row, line in zip(rows, body, strict=True):
+                    line["cells"].append(
+                        _cell(
+                            fmt(row.task_scores.get(task)),
+                            ranks.get(row.name),
+                            c.is_best_score(ranks, row),
+                        )
+                    )
+        notes = [
+            {"label": col.label, "text": col.note} for col in columns if c.reference and col.note
+        ]
+        sections.append({"dimension": dimension, "headers": headers, "rows": body, "notes": notes})
+    radar, radar_caption = _radar(c)
+    from markupsafe import Markup
+
+    if c.reference is not None:
+        explanation = (
+            "Scores: each column put on 0-1 by its range and direction; task = mean of its "
+            "columns, dimension = mean of its tasks, overall = mean of the six dimensions."
+        )
+    else:
+        explanation = (
+            "Scores are each run's trust scores (0-1, higher is better), as in its report."
+        )
+    runs = [row for row in c.rows if row.kind == "run"]
+    return {
+        "title": "trustbench comparison"
+        + (f" with the {c.reference.title}" if c.reference is not None else ""),
+        "version": __version__,
+        "created": c.created,
+        "runs": [{"name": r.name, "model": r.model, "source": r.source} for r in runs],
+        "rows": c.rows,
+        "show_kind": len(runs) < len(c.rows),
+        "run_count": len(runs),
+        "published_count": len(c.rows) - len(runs),
+        "reference": c.reference,
+        "notes": c.notes,
+        "score_explanation": explanation,
+        "dimensions": c.dimensions,
+        "summary": summary,
+        "sections": sections,
+        # SVG made by matplotlib, which escapes every text it draws
+        "radar": Markup(radar),
+        "radar_caption": radar_caption,
+        "tradeoff": Markup(_tradeoff_chart(c)),
+        "tradeoff_points": c.tradeoff,
+        "columns_count": len(c.columns),
+    }
+
+
+def to_html(comparison: Comparison) -> str:
+    """A self-contained page: no script, nothing loaded, every text escaped."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("trustbench", "report/data"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
+    return env.get_template("compare.html.j2").render(**_html_context(comparison))
 
 
 def write_comparison(comparison: Comparison, fmt_name: str, out: str | Path | None) -> Path | None:
