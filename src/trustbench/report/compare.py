@@ -639,7 +639,7 @@ def _radar(comparison: Comparison) -> tuple[str, str]:
                 f", with {published[0].name}, the published model ranked first overall, for "
                 "scale. Scores are on the published formulas"
             )
-    caption += ". A dimension without a score is left out of a model's polygon."
+    caption += ". A dimension without a score leaves a gap in its polygon."
     axes = [d for d in DIMENSIONS if d in c.dimensions]
     series = {
         (r.name if r.kind == "run" else f"{r.name} (published)"): {
