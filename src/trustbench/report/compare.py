@@ -488,24 +488,26 @@ def to_markdown(comparison: Comparison) -> str:
     for dimension in c.dimensions:
         columns = c.columns_of(dimension)
         lines += ["", f"## {dimension}", ""]
+        slots = _slots(columns)
         header = ["model", "kind"]
-        for column in columns:
-            task = column.task.split("/", 1)[1]
-            label = column.label if c.reference else f"{task}: {column.label}"
+        for column, task in slots:
+            if column is None:
+                header.append(_md_escape(f"{task.split('/', 1)[1]}: task score ↑"))
+                continue
+            label = column.label if c.reference else f"{task.split('/', 1)[1]}: {column.label}"
             header.append(_md_escape(f"{label} {column.arrow}"))
-        multi = [t for t in dict.fromkeys(col.task for col in columns) if _count(columns, t) > 1]
-        header += [_md_escape(f"{t.split('/', 1)[1]} (task)") for t in multi]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for row in rows:
             cells = [_md_escape(row.name), row.kind]
-            for column in columns:
+            for column, task in slots:
+                if column is None:
+                    ranks = c.task_ranks[task]
+                    text = _value_and_rank(row.task_scores.get(task), ranks.get(row.name))
+                    cells.append(_md_cell(text, c.is_best_score(ranks, row)))
+                    continue
                 value = row.values.get(column.key)
                 text = _value_and_rank(value, c.ranks[column.key].get(row.name), column)
                 cells.append(_md_cell(text, c.is_best(column, row)))
-            for task in multi:
-                ranks = c.task_ranks[task]
-                text = _value_and_rank(row.task_scores.get(task), ranks.get(row.name))
-                cells.append(_md_cell(text, c.is_best_score(ranks, row)))
             lines.append("| " + " | ".join(cells) + " |")
         notes = [col for col in columns if c.reference and col.note]
         if notes:
@@ -526,8 +528,16 @@ def to_markdown(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _count(columns: Sequence[Column], task: str) -> int:
-    return sum(1 for column in columns if column.task == task)
+def _slots(columns: Sequence[Column]) -> list[tuple[Column | None, str]]:
+    """The table's columns in order: each task's own columns, then, for a task with several,
+    its task score (``None`` in place of a column)."""
+    slots: list[tuple[Column | None, str]] = []
+    for task in dict.fromkeys(column.task for column in columns):
+        own = [column for column in columns if column.task == task]
+        slots += [(column, task) for column in own]
+        if len(own) > 1:
+            slots.append((None, task))
+    return slots
 
 
 def _csv_text(text: str) -> str:
@@ -697,28 +707,8 @@ def _html_context(comparison: Comparison) -> dict[str, Any]:
         body: list[dict[str, Any]] = [
             {"name": row.name, "kind": row.kind, "cells": []} for row in rows
         ]
-        for task in dict.fromkeys(col.task for col in columns):
-            own = [col for col in columns if col.task == task]
-            for column in own:
-                headers.append(
-                    {
-                        "task": column.label if c.reference else task.split("/", 1)[1],
-                        "metric": (column.metric or "published only")
-                        if c.reference
-                        else column.metric,
-                        "arrow": column.arrow,
-                        "note": column.note,
-                    }
-                )
-                for row, line in zip(rows, body, strict=True):
-                    line["cells"].append(
-                        _cell(
-                            fmt(row.values.get(column.key), column),
-                            c.ranks[column.key].get(row.name),
-                            c.is_best(column, row),
-                        )
-                    )
-            if len(own) > 1:
+        for column, task in _slots(columns):
+            if column is None:
                 headers.append(
                     {
                         "task": task.split("/", 1)[1],
@@ -736,6 +726,23 @@ def _html_context(comparison: Comparison) -> dict[str, Any]:
                             c.is_best_score(ranks, row),
                         )
                     )
+                continue
+            headers.append(
+                {
+                    "task": column.label if c.reference else task.split("/", 1)[1],
+                    "metric": (column.metric or "published only") if c.reference else column.metric,
+                    "arrow": column.arrow,
+                    "note": column.note,
+                }
+            )
+            for row, line in zip(rows, body, strict=True):
+                line["cells"].append(
+                    _cell(
+                        fmt(row.values.get(column.key), column),
+                        c.ranks[column.key].get(row.name),
+                        c.is_best(column, row),
+                    )
+                )
         notes = [
             {"label": col.label, "text": col.note} for col in columns if c.reference and col.note
         ]
