@@ -61,6 +61,7 @@ class Column:
     range: tuple[float, float] = (0.0, 1.0)
     note: str = ""
     mapped: bool = True
+    source: str = ""  # which trustbench number fills the column (reference mode)
 
     @property
     def arrow(self) -> str:
@@ -278,6 +279,13 @@ def _reference_columns(board: Leaderboard) -> list[Column]:
             range=c.range,
             note=c.note,
             mapped=c.mapped,
+            source=(
+                "published only"
+                if c.metric is None
+                else f"1 − {c.metric}"
+                if c.transform == "one_minus"
+                else c.metric
+            ),
         )
         for c in board.columns
     ]
@@ -509,11 +517,16 @@ def to_markdown(comparison: Comparison) -> str:
                 text = _value_and_rank(value, c.ranks[column.key].get(row.name), column)
                 cells.append(_md_cell(text, c.is_best(column, row)))
             lines.append("| " + " | ".join(cells) + " |")
-        notes = [col for col in columns if c.reference and col.note]
-        if notes:
+        if c.reference is not None:
             lines.append("")
-            for column in notes:
-                lines.append(f"- {_md_escape(column.label)}: {_md_escape(column.note)}")
+            for column in columns:
+                note = f": {_md_escape(column.note)}" if column.note else ""
+                origin = (
+                    f"runs from `{column.task}` `{column.source}`"
+                    if column.mapped
+                    else "published only"
+                )
+                lines.append(f"- {_md_escape(column.label)} {column.arrow}, {origin}{note}")
     lines += ["", "## Trade-off: refusal on safe prompts against refusal on harmful prompts", ""]
     lines += [
         "| model | kind | refusal on safe prompts (exaggerated safety) | refusal on harmful "
@@ -730,7 +743,7 @@ def _html_context(comparison: Comparison) -> dict[str, Any]:
             headers.append(
                 {
                     "task": column.label if c.reference else task.split("/", 1)[1],
-                    "metric": (column.metric or "published only") if c.reference else column.metric,
+                    "metric": column.source if c.reference else column.metric,
                     "arrow": column.arrow,
                     "note": column.note,
                 }
