@@ -1,7 +1,9 @@
 """trustbench: how far can a large language model be trusted?
 
 ``trustbench.evaluate(model=..., tasks=..., data=..., limit=...)`` runs the TrustLLM tasks on a
-model and returns the results; ``trustbench.score_run(run_dir)`` re-judges a stored run.
+model and returns the results; ``trustbench.score_run(run_dir)`` re-judges a stored run;
+``trustbench.load_run(run_dir)`` gives a run's items and metrics as pandas DataFrames and
+``trustbench.write_report(run_dir)`` its HTML report.
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from typing import Any
 
 from ._version import __version__
 
-_API = {"evaluate", "score_run", "list_tasks", "validate_data", "Results"}
+_API = {
+    "evaluate",
+    "score_run",
+    "list_tasks",
+    "validate_data",
+    "Results",
+    "load_run",
+    "write_report",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +32,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'trustbench' has no attribute {name!r}")
 
 
-__all__ = ["Results", "__version__", "evaluate", "list_tasks", "score_run", "validate_data"]
+__all__ = [
+    "Results",
+    "__version__",
+    "evaluate",
+    "list_tasks",
+    "load_run",
+    "score_run",
+    "validate_data",
+    "write_report",
+]
