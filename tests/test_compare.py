@@ -278,7 +278,7 @@ def test_same_model_in_two_runs_gets_told_apart(runs, tmp_path):
     "args, message",
     [
         (["{missing}"], "no such run folder"),
-        (["{empty}"], "no results.json here"),
+        (["{empty}"], "is {empty} a trustbench run folder?"),
         (["{run}", "--reference", "helm"], "unknown reference 'helm'"),
         (["{run}", "--format", "pdf"], "unknown format 'pdf'"),
     ],
@@ -289,12 +289,14 @@ def test_errors_are_one_line_and_exit_2(runs, tmp_path, capsys, args, message):
     argv = ["compare", *(arg.format(**paths) for arg in args), "--out", str(tmp_path / "x")]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("trustbench: error: ") and message in err
+    assert err.startswith("trustbench: error: ") and message.format(**paths) in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
 
 
 def test_results_without_tasks_is_a_data_error(tmp_path, capsys):
     (tmp_path / "results.json").write_text('{"tasks": {}}')
+    (tmp_path / "run.json").write_text('{"model": {"spec": "openai:m"}}')
+    (tmp_path / "responses.jsonl").write_text("")
     assert main(["compare", str(tmp_path), "--format", "md"]) == 2
     assert "holds no task results" in capsys.readouterr().err

@@ -143,34 +143,18 @@ class LoadedRun:
     manifest: dict[str, Any]
 
 
-def _read_json(path: Path) -> Any:
-    import json
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(str(path), f"cannot be read as JSON ({exc})") from None
-
-
 def read_run(run_dir: str | Path) -> LoadedRun:
-    """A run folder's results and manifest; a clear error when it is not a finished run."""
-    path = Path(run_dir)
-    if not path.exists():
-        raise UsageError(f"{path}: no such run folder")
-    if not path.is_dir():
-        raise UsageError(f"{path}: not a folder (give a run folder, the one holding results.json)")
-    results_path = path / "results.json"
-    if not results_path.is_file():
-        raise DataError(str(path), "no results.json here: not a run folder, or a run not scored")
-    results = _read_json(results_path)
-    if not isinstance(results, dict) or not isinstance(results.get("tasks"), dict):
-        raise DataError(str(results_path), "no 'tasks' object: not a trustbench results file")
-    if not results["tasks"]:
-        raise DataError(str(results_path), "holds no task results")
-    manifest_path = path / "run.json"
-    manifest = _read_json(manifest_path) if manifest_path.is_file() else {}
-    model = manifest.get("model") or results.get("run", {}).get("model") or {}
-    return LoadedRun(_model_name(model, path), path, results, manifest)
+    """A run folder's results and manifest (credentials redacted), read by the report's reader;
+    a one-line error when it is not a finished run or holds no task."""
+    from .rundata import read_run as read_files
+    from .rundata import redact
+
+    files = read_files(run_dir)
+    if not files.results["tasks"]:
+        raise DataError(str(files.run_dir / "results.json"), "holds no task results")
+    manifest = redact(files.manifest)
+    model = manifest.get("model") or files.results.get("run", {}).get("model") or {}
+    return LoadedRun(_model_name(model, files.run_dir), files.run_dir, files.results, manifest)
 
 
 def _model_name(model: dict[str, Any], run_dir: Path) -> str:
