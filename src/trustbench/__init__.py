@@ -1,7 +1,9 @@
 """trustbench: how far can a large language model be trusted?
 
 ``trustbench.evaluate(model=..., tasks=..., data=..., limit=...)`` runs the TrustLLM tasks on a
-model and returns the results; ``trustbench.score_run(run_dir)`` re-judges a stored run.
+model and returns the results; ``trustbench.score_run(run_dir)`` re-judges a stored run;
+``trustbench.load_run(run_dir)`` gives a run's items and metrics as pandas DataFrames and
+``trustbench.write_report(run_dir)`` its HTML report.
 """
 
 from __future__ import annotations
@@ -10,7 +12,16 @@ from typing import Any
 
 from ._version import __version__
 
-_API = {"estimate_run", "evaluate", "score_run", "list_tasks", "validate_data", "Results"}
+_API = {
+    "estimate_run",
+    "evaluate",
+    "score_run",
+    "list_tasks",
+    "validate_data",
+    "Results",
+    "load_run",
+    "write_report",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -28,6 +39,8 @@ __all__ = [
     "estimate_run",
     "evaluate",
     "list_tasks",
+    "load_run",
     "score_run",
     "validate_data",
+    "write_report",
 ]

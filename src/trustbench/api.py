@@ -114,6 +114,22 @@ def list_transforms(kind: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
+def load_run(run_dir: str | Path) -> Any:
+    """A run folder as pandas DataFrames: ``.items`` (one row per item: prompt, response, verdict,
+    judge and layer, invalid), ``.metrics`` (one row per task metric with its 95% CI and
+    direction) and ``.manifest``; for notebooks. Raises a one-line error for a non-run folder."""
+    from .report.rundata import load_run as load
+
+    return load(run_dir)
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the self-contained HTML report of a run (default ``RUN_DIR/report.html``)."""
+    from .report.html import write_report as write
+
+    return write(run_dir, out)
+
+
 __all__ = [
     "Results",
     "augment_file",
@@ -124,6 +140,8 @@ __all__ = [
     "judge_file",
     "list_tasks",
     "list_transforms",
+    "load_run",
     "score_run",
     "validate_data",
+    "write_report",
 ]

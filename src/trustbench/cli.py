@@ -21,6 +21,7 @@ EPILOG = """examples:
   trustbench run --task-file examples/over_refusal.yaml --model openai:m --base-url URL
   trustbench tasks --data dataset.zip --json
   trustbench score runs/20261123-101500-smollm2-135m-instruct-q4-1
+  trustbench report runs/20261123-101500-smollm2-135m-instruct-q4-1 --open
 """
 
 
@@ -226,12 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="evaluate a model and write a run folder")
     _add_run_arguments(run)
+    _add_no_report_flag(run)
 
     score = commands.add_parser("score", help="re-judge a run's stored responses (no model calls)")
     score.add_argument("run_dir", metavar="RUN_DIR")
     _add_judge_arguments(score)
     score.add_argument("--store", metavar="PATH", help="store for LLM-judge verdicts")
     score.add_argument("--json", action="store_true", help="print results.json instead of a table")
+    _add_no_report_flag(score)
 
     tasks = commands.add_parser("tasks", help="list tasks with dimension, items and metrics")
     tasks.add_argument("--data", help="count items in this data set (default: built-in suite)")
@@ -274,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--field", metavar="NAME", help="the field with the text to transform")
     augment.add_argument("--out", metavar="FILE", help="JSONL, CSV or JSON list, by suffix")
     augment.add_argument("--seed", type=int, default=0, help="seed of the perturbations")
+    _add_compare_parser(commands)
+    _add_report_parser(commands)
     return parser
 
 
@@ -325,6 +330,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _print_json(results.to_dict())
     else:
         print_summary(results.to_dict())
+    _report_after(args, results.run_dir)
     skipped = results["run"].get("skipped_tasks", {})
     if skipped:
         print(
@@ -399,6 +405,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         _print_json(results.to_dict())
     else:
         print_summary(results.to_dict())
+    _report_after(args, results.run_dir)
     return 0
 
 
@@ -566,6 +573,80 @@ def _cmd_augment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="runs side by side (ranks, best values, radar, trade-off), optionally beside the "
+        "published TrustLLM leaderboard",
+    )
+    compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    compare.add_argument(
+        "--reference",
+        metavar="NAME",
+        help="add a published leaderboard's models as rows and compare on its formulas: trustllm",
+    )
+    compare.add_argument(
+        "--format",
+        default="html",
+        metavar="FORMAT",
+        help="html (default: ./compare.html or --out, and a table in the terminal), md or csv "
+        "(stdout or --out)",
+    )
+    compare.add_argument("--out", metavar="FILE", help="where to write the comparison")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .report.compare import build_comparison, check_format, print_comparison, write_comparison
+
+    check_format(args.format)
+    comparison = build_comparison(args.run_dirs, reference=args.reference)
+    path = write_comparison(comparison, args.format, args.out)
+    if args.format == "html":
+        print_comparison(comparison)
+    if path is not None:
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="write a run's self-contained HTML report (charts, metrics, item browser)"
+    )
+    report.add_argument("run_dir", metavar="RUN_DIR")
+    report.add_argument(
+        "--out", metavar="FILE", help="where to write it (default RUN_DIR/report.html)"
+    )
+    report.add_argument("--open", action="store_true", help="open it in the default web browser")
+
+
+def _add_no_report_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not write report.html into the run folder"
+    )
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .api import write_report
+
+    path = write_report(args.run_dir, args.out)
+    print(f"wrote {path}")
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+    return 0
+
+
+def _report_after(args: argparse.Namespace, run_dir: Path | None) -> None:
+    """After run and score: refresh RUN_DIR/report.html unless --no-report (stderr under --json)."""
+    if args.no_report or run_dir is None:
+        return
+    from .api import write_report
+
+    path = write_report(run_dir)
+    print(f"Report: {path}", file=sys.stderr if args.json else sys.stdout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -583,6 +664,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tasks(args)
         if args.command == "judge":
             return _cmd_judge(args, parser)
+        if args.command == "compare":
+            return _cmd_compare(args)
+        if args.command == "report":
+            return _cmd_report(args)
         return _cmd_data(args, parser)
     except TrustbenchError as exc:
         print(f"trustbench: error: {exc}", file=sys.stderr)

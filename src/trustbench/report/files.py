@@ -39,3 +39,7 @@ def read_json(path: Path) -> Any:
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_text(path: Path, text: str) -> None:
+    _atomic_write(path, [text])
