@@ -79,7 +79,7 @@ def test_tradeoff_marks_published_and_run_points():
     root = _assert_inline_safe(tradeoff_svg(points))
     text = _texts(root)
     assert "gpt-4" in text and "my <model>" in text and "no data" not in text
-    assert "published" in text and "this run" in text
+    assert "published" in text and "trustbench run" in text
 
 
 def test_ids_are_unique_across_charts_and_references_follow():

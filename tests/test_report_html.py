@@ -215,3 +215,14 @@ def test_model_name_in_report_title_is_escaped(hostile):
     _, _, page = hostile
     title = re.search(r"<title>(.*?)</title>", page)[1]
     assert title == "trustbench report: " + MODEL.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_run_files_get_the_usual_mode_of_a_new_file(tmp_path):
+    import os
+
+    from trustbench.report.files import write_json
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    write_json(tmp_path / "x.json", {"a": 1})
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~mask

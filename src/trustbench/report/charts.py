@@ -81,7 +81,13 @@ def _render(figure: Any, label: str) -> str:
 
     buffer = io.StringIO()
     with matplotlib.rc_context(_rc()):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None},
+            bbox_inches="tight",  # legends and long axis labels are never cut off
+            pad_inches=0.08,
+        )
     return sanitize_svg(buffer.getvalue(), label=label)
 
 
@@ -169,7 +175,7 @@ def radar_svg(
     """A radar (spider) chart of one or several series over ``axes``, values 0..1."""
     if not axes:
         raise ValueError("radar_svg needs at least one axis")
-    figure, ax = _figure(5.2 if len(series) > 1 else 4.4, 4.2, polar=True)
+    figure, ax = _figure(4.6, 4.2 + 0.22 * math.ceil(len(series) / 2), polar=True)
     angles = [2 * math.pi * i / len(axes) for i in range(len(axes))]
     for index, (name, values) in enumerate(series.items()):
         points = [_number(values.get(axis)) for axis in axes]
@@ -195,7 +201,9 @@ def radar_svg(
     if title:
         ax.set_title(title, fontsize=10, pad=16)
     if len(series) > 1:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.05, 1.08), fontsize=8, frameon=False)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False
+        )
     figure.tight_layout()
     return _render(figure, title or "radar chart")
 
@@ -281,7 +289,7 @@ def tradeoff_svg(points: Sequence[Mapping[str, Any]], title: str | None = None) 
         if published and not published_seen:
             label, published_seen = "published (TrustLLM)", True
         elif not published and not run_seen:
-            label, run_seen = "this run", True
+            label, run_seen = "trustbench run", True
         ax.scatter([x], [y], s=36, zorder=3, label=label, **kwargs)
         ax.annotate(
             str(point.get("label", "")), (x, y), xytext=(4, 3), textcoords="offset points",

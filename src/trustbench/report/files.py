@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import Any
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
@@ -21,6 +30,8 @@ def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
             handle.close()
             os.unlink(handle.name)
             raise
+    # a temporary file is private (0600); run files get the usual mode of a new file
+    os.chmod(handle.name, 0o666 & ~_UMASK)
     os.replace(handle.name, path)
 
 
