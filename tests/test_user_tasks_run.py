@@ -342,3 +342,11 @@ def test_the_python_api_takes_task_files(tmp_path):
     assert results.metric("truthfulness/hallucination_qa", "accuracy") == 1.0
     rescored = trustbench.score_run(tmp_path / "run")
     assert rescored.tasks == results.tasks
+
+
+def test_a_run_of_task_files_alone_is_full_with_the_usual_answer_length(example_run):
+    _, _, root, bodies = example_run
+    manifest = json.loads((root / "run" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["selection"] == "full"
+    lengths = {body["max_tokens"] for body in bodies}
+    assert 512 in lengths and 128 not in lengths  # task files may set their own

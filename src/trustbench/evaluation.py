@@ -296,14 +296,17 @@ def resolve_sampling(
     max_tokens: int | None,
     top_p: float,
     seed: int,
+    builtin_tasks: bool = True,
 ) -> tuple[str, SamplingOverrides]:
-    """The selection (quick by default on the built-in suite, full with ``data`` or ``limit``)
-    and the sampling overrides of a run (answers cut at 128 tokens in a quick run, else 512)."""
+    """The selection (quick by default on the built-in suite, full with ``data`` or ``limit``, or
+    when only task files run: their records are the user's own) and the sampling overrides of a
+    run (answers cut at 128 tokens in a quick run, else 512)."""
     max_tokens_given = max_tokens is not None
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
     if selection is None:
-        selection = "quick" if data is None and limit is None else "full"
+        quick = data is None and limit is None and builtin_tasks
+        selection = "quick" if quick else "full"
     if selection not in SELECTIONS:
         raise UsageError(f"selection must be quick or full, not {selection!r}")
     if max_tokens is None:
@@ -439,8 +442,10 @@ def evaluate(
     ``executor="ray"`` shards generation of an in-process model over Ray actors (see
     ``trustbench run --executor``).
     """
+    task_files = list(task_files)
+    builtin_tasks = tasks is not None or not task_files
     selection, sampling = resolve_sampling(
-        data, limit, selection, temperature, max_tokens, top_p, seed
+        data, limit, selection, temperature, max_tokens, top_p, seed, builtin_tasks
     )
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")

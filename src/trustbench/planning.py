@@ -135,8 +135,10 @@ def estimate_run(
     """Per task and in total: requests (stored ones apart), prompt tokens, completion tokens
     (estimated), cost and time; see ``trustbench run --dry-run``. No model is called. The tasks,
     items and sampling are those the same ``evaluate`` call would use."""
+    task_files = list(task_files)
+    builtin_tasks = tasks is not None or not task_files
     selection, sampling = resolve_sampling(
-        data, limit, selection, temperature, max_tokens, top_p, seed
+        data, limit, selection, temperature, max_tokens, top_p, seed, builtin_tasks
     )
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
