@@ -350,3 +350,10 @@ def test_a_run_of_task_files_alone_is_full_with_the_usual_answer_length(example_
     assert manifest["selection"] == "full"
     lengths = {body["max_tokens"] for body in bodies}
     assert 512 in lengths and 128 not in lengths  # task files may set their own
+
+
+def test_tasks_lists_a_task_file_s_tasks_with_their_record_count(capsys):
+    assert main(["tasks", "--json", "--task-file", str(EXAMPLES / "over_refusal.yaml")]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["safety/over_refusal"]["items"] == len(OVER_REFUSAL)
+    assert "safety/misuse" in rows  # the built-in tasks are listed too

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,23 @@ from .planning import estimate_run
 from .suite import select_tasks
 
 
-def list_tasks(data: str | Path | None = None, tasks: str | None = None) -> list[dict[str, Any]]:
-    """Every task with its dimension, file, item count in the chosen data and its metrics."""
+def list_tasks(
+    data: str | Path | None = None,
+    tasks: str | None = None,
+    task_files: Sequence[str | Path] = (),
+) -> list[dict[str, Any]]:
+    """Every task with its dimension, file, item count in the chosen data and its metrics; the
+    tasks of ``task_files`` (YAML task files) follow the built-in ones."""
+    from .suite.user_tasks import UserTask, load_task_files
+
     source = open_data(data)
+    user_tasks = load_task_files(task_files)
     rows = []
-    for task in select_tasks(tasks):
-        count = task.count(source.load(task.file).records) if source.has(task.file) else 0
+    for task in [*select_tasks(tasks), *user_tasks]:
+        if isinstance(task, UserTask):
+            count = task.count(task.data.records) if task.data is not None else 0
+        else:
+            count = task.count(source.load(task.file).records) if source.has(task.file) else 0
         rows.append(
             {
                 "id": task.id,

@@ -238,6 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     tasks = commands.add_parser("tasks", help="list tasks with dimension, items and metrics")
     tasks.add_argument("--data", help="count items in this data set (default: built-in suite)")
+    tasks.add_argument(
+        "--task-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="list the tasks of this YAML task file too (repeatable)",
+    )
     tasks.add_argument("--json", action="store_true", help="machine-readable output")
 
     judge = commands.add_parser("judge", help="judge the responses in a JSONL or CSV file")
@@ -412,7 +419,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_tasks(args: argparse.Namespace) -> int:
     from .api import list_tasks
 
-    rows = list_tasks(args.data)
+    rows = list_tasks(args.data, task_files=args.task_file)
     if args.json:
         _print_json(rows)
         return 0
