@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from dataclasses import replace
 
 from trustbench.engine import Generator, Store
 from trustbench.models import GenerationRequest, GenerationResult
@@ -145,5 +146,7 @@ def test_a_request_shared_by_two_batches_is_sent_once(tmp_path):
     assert generator.calls == 6
     assert outcomes[1].keys() == {r.key for r in second}
     assert all(outcomes[1][r.key].response == f"reply to {r.key}" for r in first)
-    assert outcomes[0] == {r.key: outcomes[1][r.key] for r in first}
+    assert not any(outcome.cached for outcome in outcomes[0].values())
+    for r in first:  # the second batch's copy: the same response, no call made for it
+        assert outcomes[1][r.key] == replace(outcomes[0][r.key], cached=True)
     assert progress == {"first": 4, "second": 7}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..models.base import GenerationRequest, GenerationResult, ModelBackend
 from .store import Store, StoredResponse
@@ -159,7 +159,11 @@ class Generator:
                     raise self._commit_error
                 batch.finish(request.key, outcome)
                 for other in waiting.get(request.key, ()):
-                    other.finish(request.key, outcome)
+                    # no call was made for the other task's item: to it, the response is cached
+                    shared = (
+                        replace(outcome, cached=True) if outcome.response is not None else outcome
+                    )
+                    other.finish(request.key, shared)
 
         workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, total))]
         try:
