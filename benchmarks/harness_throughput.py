@@ -202,10 +202,12 @@ def main() -> None:
                 raise SystemExit("the load generator's request count is off")
     finally:
         server.stop()
+    # A file two tasks read (safety/jailbreak.json: jailbreak and toxicity) is requested once
+    # and judged by both, so more items than requests are judged.
     judged = sum(task["n"] for task in results["tasks"].values())
     calls = after_run - mid
-    if calls != n or judged != n:
-        raise SystemExit(f"trustbench made {calls} calls and judged {judged} items, not {n}")
+    if calls != n or judged < n:
+        raise SystemExit(f"trustbench made {calls} calls and judged {judged} items, for {n}")
     raw = max(raw_first, raw_second)
     print(f"machine: {machine()}")
     latency = (
@@ -214,7 +216,7 @@ def main() -> None:
     print(
         f"requests: {n} per side, concurrency {args.concurrency}, server in its own process{latency}"
     )
-    print(f"trustbench tasks: {', '.join(results['tasks'])}")
+    print(f"trustbench tasks ({judged} items judged): {', '.join(results['tasks'])}")
     print(
         f"plain asyncio load generator: {raw:,.0f} requests/s "
         f"(runs before and after: {raw_first:,.0f}, {raw_second:,.0f})"
