@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -343,11 +345,13 @@ async def _generate(
     limit: int | None,
     progress: Any,
     selection: str = "full",
+    on_task_done: Callable[[int, list[ItemResult]], None] | None = None,
 ) -> list[list[ItemResult]]:
     """Each task's items with their responses (or errors), one progress bar per task.
 
     The tasks' requests go through one pool of workers, task after task, so the server stays
-    busy where one task ends and the next begins.
+    busy where one task ends and the next begins. ``on_task_done(index, items)`` gets each
+    task's items as soon as it and the tasks before it have all their responses.
     """
     try:
         keyed: list[tuple[list[Item], list[str]]] = []
@@ -363,13 +367,20 @@ async def _generate(
             bar = progress.add_task(task.id, total=len(items))
             batches.append((requests, lambda n, bar=bar: progress.advance(bar, n)))
             keyed.append((items, keys))
-        outcomes = await generator.run_batches(batches)
+        done: dict[int, list[ItemResult]] = {}
+
+        def task_done(index: int, found: dict[str, Outcome]) -> None:
+            items, keys = keyed[index]
+            done[index] = [
+                _item_result(item, found[key]) for key, item in zip(keys, items, strict=True)
+            ]
+            if on_task_done is not None:
+                on_task_done(index, done[index])
+
+        await generator.run_batches(batches, task_done)
     finally:
         await generator.aclose()
-    return [
-        [_item_result(item, found[key]) for key, item in zip(keys, items, strict=True)]
-        for (items, keys), found in zip(keyed, outcomes, strict=True)
-    ]
+    return [done[index] for index in range(len(tasks))]
 
 
 def _item_result(item: Item, outcome: Outcome) -> ItemResult:
@@ -479,12 +490,26 @@ def evaluate(
     generator = Generator(
         response_store, spec.model_id, runner.create_backend, retry_errors=retry_errors
     )
+    # Without an LLM judge (which would call a model and share the store), each task is judged
+    # and aggregated in a thread as soon as its responses are in, while later tasks generate.
+    early = None if judges.needs_store else _ScoringThread(chosen, judges)
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(
-                _generate(generator, chosen, files, sampling, limit, progress, selection)
+                _generate(
+                    generator,
+                    chosen,
+                    files,
+                    sampling,
+                    limit,
+                    progress,
+                    selection,
+                    early.submit if early is not None else None,
+                )
             )
     except BaseException:
+        if early is not None:
+            early.cancel()
         manifest["executor"] = runner.describe()
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
@@ -492,9 +517,12 @@ def evaluate(
         raise
     finally:
         response_store.close()
-    task_results, manifest["judges"] = _score(
-        list(zip(chosen, per_task, strict=True)), judges, store_path
-    )
+    if early is not None:
+        task_results, manifest["judges"] = early.results()
+    else:
+        task_results, manifest["judges"] = _score(
+            list(zip(chosen, per_task, strict=True)), judges, store_path
+        )
     manifest["finished"] = _now()
     manifest["status"] = "complete"
     manifest["model_calls"] = generator.calls
@@ -503,6 +531,43 @@ def evaluate(
     manifest["executor"] = runner.describe()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)
+
+
+class _ScoringThread:
+    """Judges and aggregates tasks in one background thread, in the order they are submitted.
+
+    Each task is scored exactly as :func:`_score` would (same judges, same seeded metrics), one
+    after another, so the results are the same; only the time they take overlaps generation. A
+    shorter GIL switch interval while it works keeps the event loop of generation responsive.
+    """
+
+    def __init__(self, tasks: list[Task], judges: JudgeOptions):
+        self.tasks = tasks
+        self.context = judge_context(judges, None)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
+        self.futures: list[Future[TaskResult]] = []
+        self.interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self.interval, SCORING_SWITCH_INTERVAL_S))
+
+    def submit(self, index: int, items: list[ItemResult]) -> None:
+        assert index == len(self.futures), "tasks are submitted in order"
+        self.futures.append(self.pool.submit(score_task, self.tasks[index], items, self.context))
+
+    def results(self) -> tuple[list[TaskResult], dict[str, str]]:
+        try:
+            return [future.result() for future in self.futures], _judges_used(self.context)
+        finally:
+            self.pool.shutdown(wait=True)
+            sys.setswitchinterval(self.interval)
+
+    def cancel(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        sys.setswitchinterval(self.interval)
+
+
+# While a task is scored in a thread during generation: how long the thread may hold the GIL
+# when the event loop wants it (Python's default, 5 ms, would hold back every network event).
+SCORING_SWITCH_INTERVAL_S = 0.0005
 
 
 def _score(
