@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent import futures
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from .metrics import trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .models.http_policy import HTTPPolicy
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
-from .scoring import ItemResult, TaskResult, score_task
+from .scoring import ItemResult, TaskResult, judge_task, score_task, task_result
 from .suite import TASKS, Item, Task, select_tasks
 from .suite.quick import QUICK_MAX_TOKENS, SELECTIONS, selected_items
 from .suite.user_tasks import (
@@ -492,7 +494,10 @@ def evaluate(
     )
     # Without an LLM judge (which would call a model and share the store), each task is judged
     # and aggregated in a thread as soon as its responses are in, while later tasks generate.
-    early = None if judges.needs_store else _ScoringThread(chosen, judges)
+    early = None
+    if not judges.needs_store:
+        in_process = _early_in_process(chosen, files, selection, limit)
+        early = _EarlyScoring(chosen, judges, manifest, in_process)
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(
@@ -509,7 +514,7 @@ def evaluate(
             )
     except BaseException:
         if early is not None:
-            early.cancel()
+            early.close(cancel=True)
         manifest["executor"] = runner.describe()
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
@@ -533,41 +538,112 @@ def evaluate(
     return Results(document, run_dir)
 
 
-class _ScoringThread:
-    """Judges and aggregates tasks in one background thread, in the order they are submitted.
+class _EarlyScoring:
+    """Judges and aggregates tasks while later tasks generate, one task after another in the
+    order they are submitted.
 
-    Each task is scored exactly as :func:`_score` would (same judges, same seeded metrics), one
-    after another, so the results are the same; only the time they take overlaps generation. A
-    shorter GIL switch interval while it works keeps the event loop of generation responsive.
+    In a process of its own for a large run (``process``: judging and bootstraps then use
+    another core, and the event loop of generation keeps its own), else in a thread. Each task
+    is scored exactly as :func:`_score` would (same judges, same seeded metrics), so the results
+    are the same; only the time they take overlaps generation.
     """
 
-    def __init__(self, tasks: list[Task], judges: JudgeOptions):
+    def __init__(
+        self, tasks: list[Task], judges: JudgeOptions, manifest: dict[str, Any], process: bool
+    ):
         self.tasks = tasks
-        self.context = judge_context(judges, None)
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
-        self.futures: list[Future[TaskResult]] = []
+        self.items: list[list[ItemResult]] = []
+        self.futures: list[Future[Any]] = []
+        self.process = process
         self.interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self.interval, SCORING_SWITCH_INTERVAL_S))
+        self.pool: futures.Executor
+        if process:
+            import multiprocessing
+
+            task_files = {"task_files": manifest["task_files"], "tasks": manifest["tasks"]}
+            self.pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_scoring_worker,
+                initargs=(judges, task_files),
+            )
+            self.pool.submit(int)  # start it now: it imports and loads while generation runs
+        else:
+            self.context = judge_context(judges, None)
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
+            # a short GIL switch interval keeps the event loop of generation responsive
+            sys.setswitchinterval(min(self.interval, SCORING_SWITCH_INTERVAL_S))
 
     def submit(self, index: int, items: list[ItemResult]) -> None:
         assert index == len(self.futures), "tasks are submitted in order"
-        self.futures.append(self.pool.submit(score_task, self.tasks[index], items, self.context))
+        task = self.tasks[index]
+        self.items.append(items)
+        if self.process:
+            self.futures.append(self.pool.submit(_judge_in_worker, task.id, items))
+        else:
+            self.futures.append(self.pool.submit(judge_task, task, items, self.context))
 
     def results(self) -> tuple[list[TaskResult], dict[str, str]]:
         try:
-            return [future.result() for future in self.futures], _judges_used(self.context)
+            results = [
+                task_result(task, items, *future.result())
+                for task, items, future in zip(self.tasks, self.items, self.futures, strict=True)
+            ]
+            if self.process:
+                used = self.pool.submit(_judges_used_in_worker).result()
+            else:
+                used = _judges_used(self.context)
+            return results, used
+        except BrokenProcessPool:
+            raise TrustbenchError(
+                "the judging process stopped unexpectedly (out of memory?); the responses are "
+                "in the store: `trustbench score RUN_DIR` judges them again"
+            ) from None
         finally:
-            self.pool.shutdown(wait=True)
-            sys.setswitchinterval(self.interval)
+            self.close()
 
-    def cancel(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, cancel: bool = False) -> None:
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:
+            for process in processes:  # do not wait for the task it is judging
+                process.terminate()
         sys.setswitchinterval(self.interval)
 
 
 # While a task is scored in a thread during generation: how long the thread may hold the GIL
 # when the event loop wants it (Python's default, 5 ms, would hold back every network event).
 SCORING_SWITCH_INTERVAL_S = 0.0005
+# Runs of at least this many items (full selection) are judged in a process of their own.
+SCORING_PROCESS_MIN_ITEMS = 2000
+
+_WORKER: dict[str, Any] = {}  # the judging process's judges and tasks
+
+
+def _start_scoring_worker(judges: JudgeOptions, task_files: dict[str, Any]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops this process
+    _WORKER["context"] = judge_context(judges, None)
+    _WORKER["tasks"] = {**TASKS, **tasks_from_manifest(task_files)}
+
+
+def _judge_in_worker(task_id: str, items: list[ItemResult]) -> Any:
+    return judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+
+
+def _judges_used_in_worker() -> dict[str, str]:
+    return _judges_used(_WORKER["context"])
+
+
+def _early_in_process(
+    tasks: list[Task], files: dict[str, LoadedFile], selection: str, limit: int | None
+) -> bool:
+    """Whether a run is large enough for the cost of starting a judging process (a second)."""
+    if selection == "quick":
+        return False
+    items = sum(min(len(files[t.file].records), limit or len(files[t.file].records)) for t in tasks)
+    return items >= SCORING_PROCESS_MIN_ITEMS
 
 
 def _score(
