@@ -187,3 +187,32 @@ def test_a_batch_answered_by_the_store_is_reported_without_a_backend(tmp_path):
     asyncio.run(generator.run_batches([([request], None)], lambda i, o: reports.append((i, o))))
     assert [(i, o[request.key].response) for i, o in reports] == [(0, "old")]
     store.close()
+
+
+def test_responses_put_without_commit_are_read_back_and_committed_together(tmp_path):
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    requests = _requests("k", 5)
+    for request in requests:
+        store.put(request.key, "m", request.sampling, request.messages, "r", "stop", {}, False)
+    assert set(store.get_many(r.key for r in requests)) == {r.key for r in requests}
+    assert store.count() == 5
+    store.commit()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 5
+    store.close()
+
+
+def test_a_response_replaces_a_stored_error_also_in_a_batch(tmp_path):
+    path = tmp_path / "s.sqlite"
+    [first, second] = _requests("k", 2)
+    store = Store(path)
+    store.put_error(first.key, "m", first.messages, 400, "bad request")
+    store.close()
+    store = Store(path)  # a store that opens with errors in it
+    store.put(second.key, "m", second.sampling, second.messages, "r", "stop", {}, False)
+    store.put(first.key, "m", first.sampling, first.messages, "now fine", "stop", {}, False)
+    store.commit()
+    assert store.get_errors([first.key]) == {}
+    assert store.get_many([first.key])[first.key].response == "now fine"
+    store.close()
