@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
@@ -560,10 +562,13 @@ class _EarlyScoring:
         if process:
             import multiprocessing
 
+            # forked now, before generation starts a thread, an event loop or a connection it
+            # could inherit in use: no module is imported again (spawn would run the caller's
+            # main module again), and the store's connection is never touched there
             task_files = {"task_files": manifest["task_files"], "tasks": manifest["tasks"]}
             self.pool = ProcessPoolExecutor(
                 1,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_scoring_worker,
                 initargs=(judges, task_files),
             )
@@ -616,6 +621,7 @@ class _EarlyScoring:
 SCORING_SWITCH_INTERVAL_S = 0.0005
 # Runs of at least this many items (full selection) are judged in a process of their own.
 SCORING_PROCESS_MIN_ITEMS = 2000
+SCORING_NICE = 10  # the judging process's lower CPU priority
 
 _WORKER: dict[str, Any] = {}  # the judging process's judges and tasks
 
@@ -624,6 +630,8 @@ def _start_scoring_worker(judges: JudgeOptions, task_files: dict[str, Any]) -> N
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops this process
+    with contextlib.suppress(OSError):
+        os.nice(SCORING_NICE)  # generation, which keeps the server busy, goes first
     _WORKER["context"] = judge_context(judges, None)
     _WORKER["tasks"] = {**TASKS, **tasks_from_manifest(task_files)}
 
@@ -640,7 +648,7 @@ def _early_in_process(
     tasks: list[Task], files: dict[str, LoadedFile], selection: str, limit: int | None
 ) -> bool:
     """Whether a run is large enough for the cost of starting a judging process (a second)."""
-    if selection == "quick":
+    if selection == "quick" or sys.platform != "linux":  # fork is safe where it is the default
         return False
     items = sum(min(len(files[t.file].records), limit or len(files[t.file].records)) for t in tasks)
     return items >= SCORING_PROCESS_MIN_ITEMS
