@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -572,7 +573,13 @@ class _EarlyScoring:
                 initializer=_start_scoring_worker,
                 initargs=(judges, task_files),
             )
-            self.pool.submit(int)  # start it now: it imports and loads while generation runs
+            # start it now (it loads its judges while generation runs); the objects it inherits
+            # are frozen first, so that its garbage collector does not copy them page by page
+            gc.freeze()
+            try:
+                self.pool.submit(int)
+            finally:
+                gc.unfreeze()
         else:
             self.context = judge_context(judges, None)
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
