@@ -70,3 +70,36 @@ def test_the_judging_process_reports_a_judge_error(tmp_path, monkeypatch):
             out=tmp_path / "run",
             store=tmp_path / "s.sqlite",
         )
+
+
+CHILD_SCRIPT = """
+import os, signal, sys
+from trustbench.evaluation import JudgeOptions, _EarlyScoring
+early = _EarlyScoring([], JudgeOptions(), {"task_files": {}, "tasks": {}}, process=True)
+[worker] = early.pool._processes.values()
+print(worker.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the judging process is forked on Linux")
+def test_the_judging_process_ends_when_the_run_is_killed(tmp_path):
+    import os
+    import subprocess
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD_SCRIPT], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == -9, done.stderr
+    worker = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 60  # generous: it checks twice a second
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(worker, 9)
+    pytest.fail("the judging process outlived the run")

@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -571,7 +572,7 @@ class _EarlyScoring:
                 1,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_scoring_worker,
-                initargs=(judges, task_files),
+                initargs=(judges, task_files, os.getpid()),
             )
             # start it now (it loads its judges while generation runs); the objects it inherits
             # are frozen first, so that its garbage collector does not copy them page by page
@@ -633,14 +634,26 @@ SCORING_NICE = 10  # the judging process's lower CPU priority
 _WORKER: dict[str, Any] = {}  # the judging process's judges and tasks
 
 
-def _start_scoring_worker(judges: JudgeOptions, task_files: dict[str, Any]) -> None:
+def _start_scoring_worker(judges: JudgeOptions, task_files: dict[str, Any], parent: int) -> None:
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops this process
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     with contextlib.suppress(OSError):
         os.nice(SCORING_NICE)  # generation, which keeps the server busy, goes first
     _WORKER["context"] = judge_context(judges, None)
     _WORKER["tasks"] = {**TASKS, **tasks_from_manifest(task_files)}
+
+
+def _exit_with(parent: int) -> None:
+    """End the judging process once the run's process is gone (killed, even with kill -9)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
+
+
+PARENT_CHECK_S = 0.5
 
 
 def _judge_in_worker(task_id: str, items: list[ItemResult]) -> Any:
