@@ -597,6 +597,7 @@ class _EarlyScoring:
             self.futures.append(self.pool.submit(judge_task, task, items, self.context))
 
     def results(self) -> tuple[list[TaskResult], dict[str, str]]:
+        finished = False
         try:
             results = [
                 task_result(task, items, *future.result())
@@ -606,6 +607,7 @@ class _EarlyScoring:
                 used = self.pool.submit(_judges_used_in_worker).result()
             else:
                 used = _judges_used(self.context)
+            finished = True
             return results, used
         except BrokenProcessPool:
             raise TrustbenchError(
@@ -613,7 +615,7 @@ class _EarlyScoring:
                 "in the store: `trustbench score RUN_DIR` judges them again"
             ) from None
         finally:
-            self.close()
+            self.close(cancel=not finished)  # Ctrl-C or an error: do not wait for the rest
 
     def close(self, cancel: bool = False) -> None:
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
@@ -667,7 +669,8 @@ def _judges_used_in_worker() -> dict[str, str]:
 def _early_in_process(
     tasks: list[Task], files: dict[str, LoadedFile], selection: str, limit: int | None
 ) -> bool:
-    """Whether a run is large enough for the cost of starting a judging process (a second)."""
+    """Whether a run is large enough for a judging process: it costs a fork at the start and a
+    copy of every task's items sent to it, and its judges are loaded there."""
     if selection == "quick" or sys.platform != "linux":  # fork is safe where it is the default
         return False
     items = sum(min(len(files[t.file].records), limit or len(files[t.file].records)) for t in tasks)
