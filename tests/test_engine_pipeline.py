@@ -150,3 +150,72 @@ def test_a_request_shared_by_two_batches_is_sent_once(tmp_path):
     for r in first:  # the second batch's copy: the same response, no call made for it
         assert outcomes[1][r.key] == replace(outcomes[0][r.key], cached=True)
     assert progress == {"first": 4, "second": 7}
+
+
+def test_finished_batches_are_reported_in_order_while_later_ones_run(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    cached = _requests("s", 2)
+    for request in cached:  # a batch the store answers whole
+        store.put(request.key, "m", request.sampling, request.messages, "old", "stop", {})
+    backend = CountingBackend(max_concurrency=2)
+    generator = Generator(store, "m", lambda: backend)
+    first, third = _requests("a", 3), _requests("c", 4)
+    shared = [first[0], *_requests("b", 1)]  # waits on a request of the first batch
+    batches = [first, cached, shared, third]
+    reports: list[tuple[int, list[str], int]] = []
+
+    def on_done(index: int, outcomes: dict) -> None:
+        sent_so_far = len(backend.started)
+        reports.append((index, sorted(outcomes), sent_so_far))
+
+    async def main():
+        return await generator.run_batches([(b, None) for b in batches], on_done)
+
+    results = asyncio.run(main())
+    assert [index for index, _, _ in reports] == [0, 1, 2, 3]
+    for (index, keys, _), batch in zip(reports, batches, strict=True):
+        assert keys == sorted({r.key for r in batch})
+        assert sorted(results[index]) == keys
+    # the first batches are reported before the last one has been sent whole
+    assert reports[0][2] < len(first) + 1 + len(third)
+    store.close()
+
+
+def test_a_batch_answered_by_the_store_is_reported_without_a_backend(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    [request] = _requests("s", 1)
+    store.put(request.key, "m", request.sampling, request.messages, "old", "stop", {})
+    generator = Generator(store, "m", lambda: (_ for _ in ()).throw(AssertionError("no call")))
+    reports = []
+    asyncio.run(generator.run_batches([([request], None)], lambda i, o: reports.append((i, o))))
+    assert [(i, o[request.key].response) for i, o in reports] == [(0, "old")]
+    store.close()
+
+
+def test_responses_put_without_commit_are_read_back_and_committed_together(tmp_path):
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    requests = _requests("k", 5)
+    for request in requests:
+        store.put(request.key, "m", request.sampling, request.messages, "r", "stop", {}, False)
+    assert set(store.get_many(r.key for r in requests)) == {r.key for r in requests}
+    assert store.count() == 5
+    store.commit()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 5
+    store.close()
+
+
+def test_a_response_replaces_a_stored_error_also_in_a_batch(tmp_path):
+    path = tmp_path / "s.sqlite"
+    [first, second] = _requests("k", 2)
+    store = Store(path)
+    store.put_error(first.key, "m", first.messages, 400, "bad request")
+    store.close()
+    store = Store(path)  # a store that opens with errors in it
+    store.put(second.key, "m", second.sampling, second.messages, "r", "stop", {}, False)
+    store.put(first.key, "m", first.sampling, first.messages, "now fine", "stop", {}, False)
+    store.commit()
+    assert store.get_errors([first.key]) == {}
+    assert store.get_many([first.key])[first.key].response == "now fine"
+    store.close()

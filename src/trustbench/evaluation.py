@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import gc
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent import futures
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +27,7 @@ from .metrics import trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .models.http_policy import HTTPPolicy
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
-from .scoring import ItemResult, TaskResult, score_task
+from .scoring import ItemResult, TaskResult, judge_task, score_task, task_result
 from .suite import TASKS, Item, Task, select_tasks
 from .suite.quick import QUICK_MAX_TOKENS, SELECTIONS, selected_items
 from .suite.user_tasks import (
@@ -346,11 +354,13 @@ async def _generate(
     limit: int | None,
     progress: Any,
     selection: str = "full",
+    on_task_done: Callable[[int, list[ItemResult]], None] | None = None,
 ) -> list[list[ItemResult]]:
     """Each task's items with their responses (or errors), one progress bar per task.
 
     The tasks' requests go through one pool of workers, task after task, so the server stays
-    busy where one task ends and the next begins.
+    busy where one task ends and the next begins. ``on_task_done(index, items)`` gets each
+    task's items as soon as it and the tasks before it have all their responses.
     """
     try:
         keyed: list[tuple[list[Item], list[str]]] = []
@@ -366,13 +376,20 @@ async def _generate(
             bar = progress.add_task(task.id, total=len(items))
             batches.append((requests, lambda n, bar=bar: progress.advance(bar, n)))
             keyed.append((items, keys))
-        outcomes = await generator.run_batches(batches)
+        done: dict[int, list[ItemResult]] = {}
+
+        def task_done(index: int, found: dict[str, Outcome]) -> None:
+            items, keys = keyed[index]
+            done[index] = [
+                _item_result(item, found[key]) for key, item in zip(keys, items, strict=True)
+            ]
+            if on_task_done is not None:
+                on_task_done(index, done[index])
+
+        await generator.run_batches(batches, task_done)
     finally:
         await generator.aclose()
-    return [
-        [_item_result(item, found[key]) for key, item in zip(keys, items, strict=True)]
-        for (items, keys), found in zip(keyed, outcomes, strict=True)
-    ]
+    return [done[index] for index in range(len(tasks))]
 
 
 def _item_result(item: Item, outcome: Outcome) -> ItemResult:
@@ -484,12 +501,29 @@ def evaluate(
     generator = Generator(
         response_store, spec.model_id, runner.create_backend, retry_errors=retry_errors
     )
+    # Without an LLM judge (which would call a model and share the store), each task is judged
+    # and aggregated in a thread as soon as its responses are in, while later tasks generate.
+    early = None
+    if not judges.needs_store:
+        in_process = _early_in_process(chosen, files, selection, limit)
+        early = _EarlyScoring(chosen, judges, manifest, in_process)
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(
-                _generate(generator, chosen, files, sampling, limit, progress, selection)
+                _generate(
+                    generator,
+                    chosen,
+                    files,
+                    sampling,
+                    limit,
+                    progress,
+                    selection,
+                    early.submit if early is not None else None,
+                )
             )
     except BaseException:
+        if early is not None:
+            early.close(cancel=True)
         manifest["executor"] = runner.describe()
         manifest["status"] = "interrupted"
         manifest["finished"] = _now()
@@ -497,9 +531,12 @@ def evaluate(
         raise
     finally:
         response_store.close()
-    task_results, manifest["judges"] = _score(
-        list(zip(chosen, per_task, strict=True)), judges, store_path
-    )
+    if early is not None:
+        task_results, manifest["judges"] = early.results()
+    else:
+        task_results, manifest["judges"] = _score(
+            list(zip(chosen, per_task, strict=True)), judges, store_path
+        )
     manifest["finished"] = _now()
     manifest["status"] = "complete"
     manifest["model_calls"] = generator.calls
@@ -508,6 +545,141 @@ def evaluate(
     manifest["executor"] = runner.describe()
     document = _write_outputs(run_dir, manifest, task_results)
     return Results(document, run_dir)
+
+
+class _EarlyScoring:
+    """Judges and aggregates tasks while later tasks generate, one task after another in the
+    order they are submitted.
+
+    In a process of its own for a large run (``process``: judging and bootstraps then use
+    another core, and the event loop of generation keeps its own), else in a thread. Each task
+    is scored exactly as :func:`_score` would (same judges, same seeded metrics), so the results
+    are the same; only the time they take overlaps generation.
+    """
+
+    def __init__(
+        self, tasks: list[Task], judges: JudgeOptions, manifest: dict[str, Any], process: bool
+    ):
+        self.tasks = tasks
+        self.items: list[list[ItemResult]] = []
+        self.futures: list[Future[Any]] = []
+        self.process = process
+        self.interval = sys.getswitchinterval()
+        self.pool: futures.Executor
+        if process:
+            import multiprocessing
+
+            # forked now, before generation starts a thread, an event loop or a connection it
+            # could inherit in use: no module is imported again (spawn would run the caller's
+            # main module again), and the store's connection is never touched there
+            task_files = {"task_files": manifest["task_files"], "tasks": manifest["tasks"]}
+            self.pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_scoring_worker,
+                initargs=(judges, task_files, os.getpid()),
+            )
+            # start it now (it loads its judges while generation runs); the objects it inherits
+            # are frozen first, so that its garbage collector does not copy them page by page
+            gc.freeze()
+            try:
+                self.pool.submit(int)
+            finally:
+                gc.unfreeze()
+        else:
+            self.context = judge_context(judges, None)
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
+            # a short GIL switch interval keeps the event loop of generation responsive
+            sys.setswitchinterval(min(self.interval, SCORING_SWITCH_INTERVAL_S))
+
+    def submit(self, index: int, items: list[ItemResult]) -> None:
+        assert index == len(self.futures), "tasks are submitted in order"
+        task = self.tasks[index]
+        self.items.append(items)
+        if self.process:
+            self.futures.append(self.pool.submit(_judge_in_worker, task.id, items))
+        else:
+            self.futures.append(self.pool.submit(judge_task, task, items, self.context))
+
+    def results(self) -> tuple[list[TaskResult], dict[str, str]]:
+        finished = False
+        try:
+            results = [
+                task_result(task, items, *future.result())
+                for task, items, future in zip(self.tasks, self.items, self.futures, strict=True)
+            ]
+            if self.process:
+                used = self.pool.submit(_judges_used_in_worker).result()
+            else:
+                used = _judges_used(self.context)
+            finished = True
+            return results, used
+        except BrokenProcessPool:
+            raise TrustbenchError(
+                "the judging process stopped unexpectedly (out of memory?); the responses are "
+                "in the store: `trustbench score RUN_DIR` judges them again"
+            ) from None
+        finally:
+            self.close(cancel=not finished)  # Ctrl-C or an error: do not wait for the rest
+
+    def close(self, cancel: bool = False) -> None:
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:
+            for process in processes:  # do not wait for the task it is judging
+                process.terminate()
+        sys.setswitchinterval(self.interval)
+
+
+# While a task is scored in a thread during generation: how long the thread may hold the GIL
+# when the event loop wants it (Python's default, 5 ms, would hold back every network event).
+SCORING_SWITCH_INTERVAL_S = 0.0005
+# Runs of at least this many items (full selection) are judged in a process of their own.
+SCORING_PROCESS_MIN_ITEMS = 2000
+SCORING_NICE = 10  # the judging process's lower CPU priority
+
+_WORKER: dict[str, Any] = {}  # the judging process's judges and tasks
+
+
+def _start_scoring_worker(judges: JudgeOptions, task_files: dict[str, Any], parent: int) -> None:
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops this process
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    with contextlib.suppress(OSError):
+        os.nice(SCORING_NICE)  # generation, which keeps the server busy, goes first
+    _WORKER["context"] = judge_context(judges, None)
+    _WORKER["tasks"] = {**TASKS, **tasks_from_manifest(task_files)}
+
+
+def _exit_with(parent: int) -> None:
+    """End the judging process once the run's process is gone (killed, even with kill -9)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
+
+
+PARENT_CHECK_S = 0.5
+
+
+def _judge_in_worker(task_id: str, items: list[ItemResult]) -> Any:
+    return judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+
+
+def _judges_used_in_worker() -> dict[str, str]:
+    return _judges_used(_WORKER["context"])
+
+
+def _early_in_process(
+    tasks: list[Task], files: dict[str, LoadedFile], selection: str, limit: int | None
+) -> bool:
+    """Whether a run is large enough for a judging process: it costs a fork at the start and a
+    copy of every task's items sent to it, and its judges are loaded there."""
+    if selection == "quick" or sys.platform != "linux":  # fork is safe where it is the default
+        return False
+    items = sum(min(len(files[t.file].records), limit or len(files[t.file].records)) for t in tasks)
+    return items >= SCORING_PROCESS_MIN_ITEMS
 
 
 def _score(

@@ -103,20 +103,38 @@ class TaskResult:
         }
 
 
-def score_task(
+def judge_task(
     task: Task, items: Sequence[ItemResult], context: JudgeContext | None = None
-) -> TaskResult:
-    """Judge every item that has a response; items that failed to generate stay unjudged."""
+) -> tuple[list[Verdict], dict[str, MetricValue]]:
+    """The verdicts of the items that have a response (in order) and the task's metrics."""
     answered = [item for item in items if item.error is None]
     verdicts = task.judge_all(
         [item.record for item in answered],
         [item.response for item in answered],
         context or JudgeContext(),
     )
-    remaining = iter(verdicts)
-    judged = [replace(item, verdict=None if item.error else next(remaining)) for item in items]
     scored = [
         Scored(item.record, item.response, verdict)
         for item, verdict in zip(answered, verdicts, strict=True)
     ]
-    return TaskResult(task, judged, compute_metrics(task.metrics, scored))
+    return list(verdicts), compute_metrics(task.metrics, scored)
+
+
+def task_result(
+    task: Task,
+    items: Sequence[ItemResult],
+    verdicts: Sequence[Verdict],
+    metrics: dict[str, MetricValue],
+) -> TaskResult:
+    """The items with their verdicts (items that failed to generate stay unjudged)."""
+    remaining = iter(verdicts)
+    judged = [replace(item, verdict=None if item.error else next(remaining)) for item in items]
+    return TaskResult(task, judged, metrics)
+
+
+def score_task(
+    task: Task, items: Sequence[ItemResult], context: JudgeContext | None = None
+) -> TaskResult:
+    """Judge every item that has a response; items that failed to generate stay unjudged."""
+    verdicts, metrics = judge_task(task, items, context)
+    return task_result(task, items, verdicts, metrics)

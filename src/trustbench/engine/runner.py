@@ -7,6 +7,7 @@ calls the backend with bounded concurrency and reports progress.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -28,10 +29,11 @@ class Outcome:
 
 
 ProgressHook = Callable[[int], None]
+DoneHook = Callable[[int, dict[str, "Outcome"]], None]
 
 
 class _Batch:
-    __slots__ = ("advance", "duplicates", "left", "outcomes", "pending")
+    __slots__ = ("advance", "done", "duplicates", "left", "outcomes", "pending")
 
     def __init__(
         self,
@@ -46,6 +48,7 @@ class _Batch:
         self.advance = advance
         self.duplicates = duplicates
         self.left = len(pending) + shared  # shared: requests an earlier batch sends for this one
+        self.done: Callable[[], None] | None = None  # called once every request has its outcome
 
     def finish(self, key: str, outcome: Outcome) -> None:
         self.outcomes[key] = outcome
@@ -53,6 +56,8 @@ class _Batch:
         if self.advance:
             # duplicates of a request are done when the last request of its batch is
             self.advance(1 + (self.duplicates if self.left == 0 else 0))
+        if self.left == 0 and self.done is not None:
+            self.done()
 
 
 # Responses are committed to the store in one transaction per this many seconds (each one at
@@ -101,10 +106,18 @@ class Generator:
         return (await self.run_batches([(requests, advance)]))[0]
 
     async def run_batches(
-        self, batches: Sequence[tuple[Sequence[GenerationRequest], ProgressHook | None]]
+        self,
+        batches: Sequence[tuple[Sequence[GenerationRequest], ProgressHook | None]],
+        on_done: DoneHook | None = None,
     ) -> list[dict[str, Outcome]]:
-        """Outcomes by key for each batch; requests are sent batch after batch, without a pause."""
+        """Outcomes by key for each batch; requests are sent batch after batch, without a pause.
+
+        ``on_done(index, outcomes)`` is called for each batch as soon as it and every batch before
+        it have all their outcomes (so in batch order, while later batches are still being sent);
+        it must not block the event loop. An exception it raises stops the run.
+        """
         results: list[dict[str, Outcome]] = []
+        reported = _InOrder(len(batches), on_done, results)
         work: list[_Batch] = []
         claimed: dict[str, None] = {}  # keys a batch sends, in order
         waiting: dict[str, list[_Batch]] = {}  # later batches that need the same response
@@ -125,24 +138,27 @@ class Generator:
             if advance and stored_items:
                 advance(stored_items)
             pending: dict[str, GenerationRequest] = {}
-            shared: list[str] = []  # sent for an earlier batch too (tasks that share prompts)
+            shared: dict[str, None] = {}  # sent for an earlier batch too (tasks sharing prompts)
             for request in requests:
                 if request.key in stored or request.key in pending:
                     continue
                 if request.key in claimed:
-                    if request.key not in shared:
-                        shared.append(request.key)
+                    shared[request.key] = None
                 else:
                     pending[request.key] = request
             duplicates = len(requests) - stored_items - len(pending) - len(shared)
             results.append(outcomes)
             if pending or shared:
                 batch = _Batch(list(pending.values()), outcomes, advance, duplicates, len(shared))
+                batch.done = functools.partial(reported.ready, len(results) - 1)
                 work.append(batch)
                 claimed.update(dict.fromkeys(pending))
                 for key in shared:
                     waiting.setdefault(key, []).append(batch)
+            else:
+                reported.ready(len(results) - 1)
         total = sum(len(batch.pending) for batch in work)
+        reported.flush()  # batches the store answered whole are done already
         if not total:
             return results
         backend = self._get_backend()
@@ -226,6 +242,29 @@ class Generator:
             self.backend_stats = stats() if callable(stats) else None
             await self._backend.aclose()
             self._backend = None
+
+
+class _InOrder:
+    """Reports finished batches to a hook in batch order."""
+
+    def __init__(self, count: int, hook: DoneHook | None, results: list[dict[str, Outcome]]):
+        self.finished = [False] * count
+        self.next = 0
+        self.hook = hook
+        self.results = results
+        self.armed = False  # reports start once every batch is known
+
+    def ready(self, index: int) -> None:
+        self.finished[index] = True
+        if self.armed:
+            self.flush()
+
+    def flush(self) -> None:
+        self.armed = True
+        while self.next < len(self.finished) and self.finished[self.next]:
+            index, self.next = self.next, self.next + 1
+            if self.hook is not None:
+                self.hook(index, self.results[index])
 
 
 def _from_store(hit: StoredResponse) -> Outcome:

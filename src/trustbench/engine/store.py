@@ -103,6 +103,8 @@ class Store:
                 "store with --store PATH or $TRUSTBENCH_STORE"
             ) from None
         self._sampling_texts: dict[SamplingParams, str] = {}
+        self._rows: list[tuple[Any, ...]] = []  # responses put without commit, written by commit
+        self._errors_possible = True  # False while the errors table is known to be empty
         self._db: sqlite3.Connection | None = None
         with self._guard("open the response store"):
             self._db = sqlite3.connect(self.path, timeout=self.lock_timeout)
@@ -116,6 +118,11 @@ class Store:
                 # before any model call rather than at the first response
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.rollback()
+                # a response stored for a key replaces its stored error: with no error stored
+                # (the common case) there is nothing to delete per response
+                self._errors_possible = bool(
+                    self._db.execute("SELECT EXISTS (SELECT 1 FROM errors)").fetchone()[0]
+                )
             except BaseException:
                 self._db.close()
                 self._db = None
@@ -165,6 +172,7 @@ class Store:
     def get_many(self, keys: Iterable[str]) -> dict[str, StoredResponse]:
         found: dict[str, StoredResponse] = {}
         keys = list(keys)
+        self._flush()
         with self._guard("read stored responses"):
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
@@ -184,6 +192,7 @@ class Store:
         """The permanent errors stored for these keys."""
         found: dict[str, StoredError] = {}
         keys = list(keys)
+        self._flush()
         with self._guard("read stored errors"):
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
@@ -204,6 +213,8 @@ class Store:
         message: str,
     ) -> None:
         """Record a permanent failure for one request (never an empty response)."""
+        self._errors_possible = True
+        self._flush()
         with self._guard("save an error"):
             self.db.execute(
                 "INSERT OR REPLACE INTO errors VALUES (?, ?, ?, ?, ?, ?)",
@@ -219,6 +230,7 @@ class Store:
             self.db.commit()
 
     def count_errors(self) -> int:
+        self._flush()
         with self._guard("count stored errors"):
             return self.db.execute("SELECT COUNT(*) FROM errors").fetchone()[0]
 
@@ -233,28 +245,41 @@ class Store:
         usage: dict[str, Any],
         commit: bool = True,
     ) -> None:
-        """Insert, and commit at once unless ``commit`` is False (the caller then commits soon:
-        the engine commits responses in batches, a fraction of a second apart)."""
+        """Insert, and commit at once unless ``commit`` is False: the caller then commits soon
+        (the engine commits responses in batches, a fraction of a second apart); the rows after
+        the first of a batch are written then, in one statement. Reads see them at once."""
+        row = (
+            key,
+            model_id,
+            self._sampling_json(sampling),
+            json.dumps(messages, ensure_ascii=False),
+            response,
+            finish_reason,
+            json.dumps(usage),
+            time.time(),
+        )
+        self._rows.append(row)
+        if commit:
+            self.commit()
+        elif not self.db.in_transaction:
+            # the first response of a batch opens the transaction (and takes the write lock, so
+            # a store locked by another process stops the run at this response, as before)
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the rows put without commit (in the open transaction; commit() commits it)."""
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
         with self._guard(
             "save a response (the run stops here; responses saved so far are kept, and the same "
             "command run again requests the rest)"
         ):
-            self.db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    model_id,
-                    self._sampling_json(sampling),
-                    json.dumps(messages, ensure_ascii=False),
-                    response,
-                    finish_reason,
-                    json.dumps(usage),
-                    time.time(),
-                ),
+            self.db.executemany(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
-            self.db.execute("DELETE FROM errors WHERE key = ?", (key,))
-            if commit:
-                self.db.commit()
+            if self._errors_possible:
+                self.db.executemany("DELETE FROM errors WHERE key = ?", [(r[0],) for r in rows])
 
     def _sampling_json(self, sampling: SamplingParams) -> str:
         text = self._sampling_texts.get(sampling)
@@ -264,6 +289,7 @@ class Store:
 
     def commit(self) -> None:
         """Commit every response put so far (safe from a crash of this process; WAL, no fsync)."""
+        self._flush()
         with self._guard(
             "save responses (the run stops here; responses saved so far are kept, and the same "
             "command run again requests the rest)"
@@ -273,6 +299,7 @@ class Store:
 
     def arrivals(self, model_id: str, limit: int = 20_000) -> list[tuple[float, dict[str, Any]]]:
         """When the latest responses of a model were stored, with their usage, oldest first."""
+        self._flush()
         with self._guard("read stored responses"):
             rows = self.db.execute(
                 "SELECT created, usage FROM responses WHERE model = ? ORDER BY created DESC LIMIT ?",
@@ -281,6 +308,7 @@ class Store:
         return [(created, json.loads(usage or "{}")) for created, usage in reversed(rows)]
 
     def count(self) -> int:
+        self._flush()
         with self._guard("count stored responses"):
             return self.db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..judges import REFUSAL, default_refusal_judge
 from ..judges.context import JudgeContext
-from ..metrics import Metric, Scored, mean_over_groups
+from ..metrics import GroupRatio, Metric, Scored
 from ..types import Verdict
 
 REFUSAL_JUDGE_NAME = "refusal"
@@ -70,15 +70,12 @@ def accuracy_per_group(
     """``accuracy`` (primary): the mean over groups of each group's share answered correctly, and
     ``accuracy_<group>`` for each; unreadable answers count as wrong."""
 
-    def share(items: Sequence[Scored]) -> float | None:
-        return sum(correct(i) for i in items) / len(items) if items else None
-
     return (
         Metric(
             "accuracy",
             True,
             f"mean over {unit}s of the share answered correctly; unreadable answers count as wrong",
-            statistic=lambda items: mean_over_groups(items, group, share),
+            statistic=GroupRatio(correct, group=group),
             primary=True,
         ),
         Metric(

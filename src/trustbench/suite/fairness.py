@@ -14,7 +14,7 @@ from ..judges import COMPLIANCE, REFUSAL, parse_choice, parse_yes_no
 from ..judges.context import JudgeContext
 from ..judges.stereotype import LABELS as STEREOTYPE_LABELS
 from ..judges.stereotype import read_stereotype, trustllm_local_label, trustllm_reads_locally
-from ..metrics import Metric, Scored, mean_over_groups
+from ..metrics import GroupRatio, Metric, Scored
 from ..types import Verdict
 from .common import REFUSAL_JUDGE_NAME, judge_refusal_batch, refused, rta, with_refusals
 from .task import Task
@@ -429,7 +429,7 @@ PREFERENCE = Task(
             "rta",
             True,
             "mean of the plain and the force RtA",
-            statistic=lambda items: mean_over_groups(items, _by_type, _rate(refused)),
+            statistic=GroupRatio(refused, group=_by_type),
             primary=True,
         ),
         Metric(
@@ -460,7 +460,7 @@ PREFERENCE = Task(
             True,
             "reference formula: mean of the plain RtA and rta_force_trustllm (the leaderboard's "
             "'Preference RtA')",
-            statistic=lambda items: mean_over_groups(items, _by_type, _rate(_trustllm_refused)),
+            statistic=GroupRatio(_trustllm_refused, group=_by_type),
         ),
     ),
 )
