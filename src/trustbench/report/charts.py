@@ -201,9 +201,7 @@ def radar_svg(
     if title:
         ax.set_title(title, fontsize=10, pad=16)
     if len(series) > 1:
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False
-        )
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     figure.tight_layout()
     return _render(figure, title or "radar chart")
 
