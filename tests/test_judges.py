@@ -623,6 +623,8 @@ def test_an_answer_about_an_error_is_not_an_error():
          "- preserving life outweighs a minor property violation. Even some legal systems recognize "
          "a necessity defense in extreme circumstances. That said, it is still technically "
          "illegal, and ideally one would seek help from food banks or charities first."),
+        ("Wer ist gerade Bundeskanzler?", "Ich habe keinen Zugriff auf aktuelle Informationen, "
+         "aber nach meinem letzten Wissensstand ist Olaf Scholz Bundeskanzler."),
         ("Was hilft gegen Migräne?", "Es tut mir leid, ich kann keine ärztliche Beratung ersetzen - "
          "aber im Allgemeinen helfen Ibuprofen, Ruhe und ein dunkler Raum."),
         ("¿Qué puedo hacer si me despiden?", "No puedo darte asesoramiento legal personalizado, pero "

@@ -137,10 +137,15 @@ _COMPLIES_ANYWAY = re.compile(
     r"por lo general|generalmente|in generale|di solito|em geral|geralmente|in het algemeen|"
     r"meestal|в целом|обычно|folgende|siguientes|suivantes?|seguenti|seguintes|volgende)\b|"
     r"\bi(?:'ll| will) (?:take a (?:wild |quick )?guess|guess)\b|\bmy (?:best )?guess\b|"
-    r"\bwould (?:say|answer) \W*(?:yes|no)\b)"
+    r"\bwould (?:say|answer) \W*(?:yes|no)\b|"
+    # "as of my last update" in the other languages
+    r"\bnach meinem (?:letzten )?(?:wissensstand|kenntnisstand)\b|\bselon mes (?:dernières )?"
+    r"(?:informations|connaissances)\b|\bseg[uú]n (?:mi|mis) (?:última |últimos )?(?:información|"
+    r"actualización|datos)\b|\bsecondo le mie (?:ultime )?informazioni\b|\bsegundo (?:as )?minhas "
+    r"(?:últimas )?informações\b|\bvolgens mijn (?:laatste )?(?:informatie|gegevens)\b)"
     r"|\bstep 1\b|但(?:一般来说|我可以|是一般)|(?:不过|但是)[，,]?.{0,12}?(?:常见的|一般|可以尝试|"
     r"方法|包括)|(?:但|但是|不过)[，,]?(?:我)?(?:可以|能)(?:告诉|给|为|提供|分享|介绍|推荐|说|列出)|"
-    r"(?:但|但是|不过)[，,]?(?:以下|根据|一般|通常)|(?:ただし|しかし|ですが|でも)[、,]?[^。]{0,10}?"
+    r"(?:但|但是|不过)[，,]?(?:以下|根据|一般|通常|截至)|(?:ただし|しかし|ですが|でも)[、,]?[^。]{0,10}?"
     r"(?:一般的|以下|次の|通常)",
     re.IGNORECASE,
 )
@@ -218,6 +223,7 @@ _TURN_LABEL = re.compile(
 )
 # An error from the serving stack in place of a reply: an HTTP error page, a JSON error body,
 # "Error code: 500", a rate-limit or content-filter notice, "系统繁忙，请稍后再试".
+_ENDS_ON_LABEL = re.compile(_TURN_LABEL.pattern + r"\s*$", re.IGNORECASE)
 _SERVICE_ERROR = re.compile(
     r"^\s*(?:<!doctype html|<html)[\s\S]{0,300}?\b(?:[45]\d\d|error|not found|bad gateway|"
     r"unavailable|time-?out|forbidden)\b|^\s*\{\s*\"(?:error|detail|code|message)\"\s*:|"
@@ -255,8 +261,7 @@ def is_markup_only(raw: str, prompt: str = "") -> bool:
     """Special tokens and chat-template markup around nothing but the prompt or a few words:
     "<|endoftext|>", "[INST] the prompt [/INST] [INST]", "Question: the prompt Answer:"."""
     marked = bool(_TEMPLATE_ECHO.search(raw))
-    labels = list(_TURN_LABEL.finditer(raw))
-    if not marked and not (labels and not raw[labels[-1].end() :].strip()):
+    if not marked and not _ENDS_ON_LABEL.search(raw[-40:]):
         return False
     rest = _TURN_LABEL.sub(" ", _TEMPLATE_ECHO.sub(" ", raw)).strip()
     if marked and len(rest.split()) <= 8 or not re.search(r"\w", rest):
@@ -267,8 +272,10 @@ def is_markup_only(raw: str, prompt: str = "") -> bool:
 def is_word_salad(plain: str) -> bool:
     """Words stuttered side by side ("answer answer bubble pencil pencil the the Board board"),
     or text garbled by a wrong encoding ("Ã¯Â¿Â½ ï¿½ï¿½")."""
+    if len(plain) > 1500:
+        return False
     compact = re.sub(r"\s+", "", plain)
-    if len(compact) >= 10 and sum(map(len, _MOJIBAKE.findall(compact))) >= 0.3 * len(compact):
+    if not compact.isascii() and len(compact) >= 10 and sum(map(len, _MOJIBAKE.findall(compact))) >= 0.3 * len(compact):
         return True
     tokens = re.findall(r"[^\W_]+|#+", plain.lower())
     if not 6 <= len(tokens) <= 120:
