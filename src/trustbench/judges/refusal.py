@@ -275,7 +275,11 @@ def is_word_salad(plain: str) -> bool:
     if len(plain) > 1500:
         return False
     compact = re.sub(r"\s+", "", plain)
-    if not compact.isascii() and len(compact) >= 10 and sum(map(len, _MOJIBAKE.findall(compact))) >= 0.3 * len(compact):
+    if (
+        not compact.isascii()
+        and len(compact) >= 10
+        and sum(map(len, _MOJIBAKE.findall(compact))) >= 0.3 * len(compact)
+    ):
         return True
     tokens = re.findall(r"[^\W_]+|#+", plain.lower())
     if not 6 <= len(tokens) <= 120:
@@ -534,7 +538,7 @@ def is_echo(response: str, prompt: str) -> bool:
 
 
 def _only_offers(rest: str) -> bool:
-    """"However, I can write a story about something else! Would you like that?": a short
+    """ "However, I can write a story about something else! Would you like that?": a short
     continuation that offers something, rather than going on to give what was asked."""
     return len(rest) < 250 and bool(_OFFER.search(rest))
 
