@@ -6,6 +6,7 @@ covers. Metrics never parse text: they read verdicts.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -233,7 +234,7 @@ def mean_over_groups(
 # Statistics with a vectorized bootstrap ---------------------------------------------------------
 
 
-class Resampled:
+class Resampled(ABC):
     """A statistic that also computes itself, with numpy, on many resamples at once.
 
     Calling it on items gives the value (the plain Python definition); :meth:`resampled` gives
@@ -244,14 +245,17 @@ class Resampled:
     differ in the last bits of a float, from summing in another order).
     """
 
-    def __call__(self, items: Sequence[Scored]) -> float | None:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def __call__(self, items: Sequence[Scored]) -> float | None:
+        """Implemented by each statistic."""
 
-    def prepare(self, items: Sequence[Scored]) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def prepare(self, items: Sequence[Scored]) -> Any:
+        """Implemented by each statistic."""
 
-    def resampled(self, prepared: Any, picks: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def resampled(self, prepared: Any, picks: np.ndarray) -> np.ndarray:
+        """Implemented by each statistic."""
 
 
 def _codes(values: Sequence[Hashable]) -> tuple[np.ndarray, int]:
