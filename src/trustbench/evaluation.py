@@ -27,7 +27,14 @@ from .metrics import trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .models.http_policy import HTTPPolicy
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
-from .scoring import ItemResult, TaskResult, judge_task, score_task, task_result
+from .scoring import (
+    ChunkedJudging,
+    ItemResult,
+    TaskResult,
+    judge_task,
+    score_task,
+    task_result,
+)
 from .suite import TASKS, Item, Task, select_tasks
 from .suite.quick import QUICK_MAX_TOKENS, SELECTIONS, selected_items
 from .suite.user_tasks import (
@@ -355,12 +362,17 @@ async def _generate(
     progress: Any,
     selection: str = "full",
     on_task_done: Callable[[int, list[ItemResult]], None] | None = None,
+    on_chunk: ChunkHook | None = None,
+    chunked: Iterable[int] = (),
 ) -> list[list[ItemResult]]:
     """Each task's items with their responses (or errors), one progress bar per task.
 
     The tasks' requests go through one pool of workers, task after task, so the server stays
     busy where one task ends and the next begins. ``on_task_done(index, items)`` gets each
-    task's items as soon as it and the tasks before it have all their responses.
+    task's items as soon as it and the tasks before it have all their responses. For the tasks
+    ``chunked`` names, ``on_chunk(index, positions, items)`` gets their items in chunks as the
+    responses arrive (``positions``: the items' indexes in the task), before ``on_task_done``;
+    ``on_task_done`` still gets every item, the same objects.
     """
     try:
         keyed: list[tuple[list[Item], list[str]]] = []
@@ -377,19 +389,59 @@ async def _generate(
             batches.append((requests, lambda n, bar=bar: progress.advance(bar, n)))
             keyed.append((items, keys))
         done: dict[int, list[ItemResult]] = {}
+        chunkers = {}
+        if on_chunk is not None:
+            chunkers = {i: _Chunker(i, *keyed[i], on_chunk) for i in chunked}
 
         def task_done(index: int, found: dict[str, Outcome]) -> None:
             items, keys = keyed[index]
+            chunker = chunkers.pop(index, None)
+            made = chunker.made if chunker is not None else {}
             done[index] = [
-                _item_result(item, found[key]) for key, item in zip(keys, items, strict=True)
+                made.get(position) or _item_result(item, found[key])
+                for position, (key, item) in enumerate(zip(keys, items, strict=True))
             ]
             if on_task_done is not None:
                 on_task_done(index, done[index])
 
-        await generator.run_batches(batches, task_done)
+        def arrived(index: int, key: str, outcome: Outcome) -> None:
+            chunker = chunkers.get(index)
+            if chunker is not None:
+                chunker.arrived(key, outcome)
+
+        await generator.run_batches(batches, task_done, arrived if chunkers else None)
     finally:
         await generator.aclose()
     return [done[index] for index in range(len(tasks))]
+
+
+ChunkHook = Callable[[int, list[int], list[ItemResult]], None]
+# A task judged as its responses arrive gets them in chunks of this many items.
+JUDGE_CHUNK_ITEMS = 500
+
+
+class _Chunker:
+    """Collects one task's items as their responses arrive; hands them on in chunks."""
+
+    def __init__(self, index: int, items: list[Item], keys: list[str], hook: ChunkHook):
+        self.index = index
+        self.items = items
+        self.hook = hook
+        self.positions: dict[str, list[int]] = {}
+        for position, key in enumerate(keys):
+            self.positions.setdefault(key, []).append(position)
+        self.waiting: list[tuple[int, Outcome]] = []
+        self.made: dict[int, ItemResult] = {}  # the items handed on, by position
+
+    def arrived(self, key: str, outcome: Outcome) -> None:
+        for position in self.positions[key]:
+            self.waiting.append((position, outcome))
+        if len(self.waiting) >= JUDGE_CHUNK_ITEMS:
+            waiting, self.waiting = self.waiting, []
+            positions = [position for position, _ in waiting]
+            chunk = [_item_result(self.items[p], outcome) for p, outcome in waiting]
+            self.made.update(zip(positions, chunk, strict=True))
+            self.hook(self.index, positions, chunk)
 
 
 def _item_result(item: Item, outcome: Outcome) -> ItemResult:
@@ -519,6 +571,8 @@ def evaluate(
                     progress,
                     selection,
                     early.submit if early is not None else None,
+                    early.submit_chunk if early is not None else None,
+                    early.chunked if early is not None else (),
                 )
             )
     except BaseException:
@@ -555,6 +609,11 @@ class _EarlyScoring:
     another core, and the event loop of generation keeps its own), else in a thread. Each task
     is scored exactly as :func:`_score` would (same judges, same seeded metrics), so the results
     are the same; only the time they take overlaps generation.
+
+    The tasks whose judge reads each item on its own (:meth:`Task.judges_each_item`; their
+    indexes are ``chunked``) are judged in chunks as their responses arrive, so that the last of
+    them is not judged whole after the run's last response; their metrics are computed once,
+    over all of their verdicts, when the task is submitted.
     """
 
     def __init__(
@@ -563,6 +622,9 @@ class _EarlyScoring:
         self.tasks = tasks
         self.items: list[list[ItemResult]] = []
         self.futures: list[Future[Any]] = []
+        self.chunks: dict[int, list[Future[Any]]] = {}  # futures of the chunks judged so far
+        self.handed: dict[int, set[int]] = {}  # positions of the items in those chunks
+        self.partial: dict[int, ChunkedJudging] = {}  # in a thread: the tasks judged in chunks
         self.process = process
         self.interval = sys.getswitchinterval()
         self.pool: futures.Executor
@@ -591,22 +653,54 @@ class _EarlyScoring:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
             # a short GIL switch interval keeps the event loop of generation responsive
             sys.setswitchinterval(min(self.interval, SCORING_SWITCH_INTERVAL_S))
+        # which tasks judge item by item (this may build the refusal judge here, a small file)
+        asked = self.context if not process else judge_context(judges, None)
+        self.chunked = [i for i, task in enumerate(tasks) if task.judges_each_item(asked)]
+
+    def submit_chunk(self, index: int, positions: list[int], items: list[ItemResult]) -> None:
+        """Judge some of a chunked task's items now (the rest come with :meth:`submit`)."""
+        assert index >= len(self.futures), "a task's chunks come before the task"
+        task = self.tasks[index]
+        self.handed.setdefault(index, set()).update(positions)
+        if self.process:
+            future = self.pool.submit(_judge_chunk_in_worker, index, task.id, positions, items)
+        else:
+            if index not in self.partial:
+                self.partial[index] = ChunkedJudging(task, self.context)
+            future = self.pool.submit(self.partial[index].add, positions, items)
+        self.chunks.setdefault(index, []).append(future)
 
     def submit(self, index: int, items: list[ItemResult]) -> None:
         assert index == len(self.futures), "tasks are submitted in order"
         task = self.tasks[index]
         self.items.append(items)
-        if self.process:
+        handed = self.handed.pop(index, None)
+        if handed is not None:  # judged in chunks: the items not handed yet, then the metrics
+            rest = [p for p in range(len(items)) if p not in handed]
+            last = [items[p] for p in rest]
+            if self.process:
+                future = self.pool.submit(_finish_in_worker, index, task.id, rest, last)
+            else:
+                future = self.pool.submit(self.partial.pop(index).finish, rest, last)
+            self.futures.append(future)
+        elif self.process:
             self.futures.append(self.pool.submit(_judge_in_worker, task.id, items))
         else:
             self.futures.append(self.pool.submit(judge_task, task, items, self.context))
+
+    def _judged(self, index: int, future: Future[Any]) -> Any:
+        for chunk in self.chunks.pop(index, ()):
+            chunk.result()  # a judge's error in a chunk stops the run
+        return future.result()
 
     def results(self) -> tuple[list[TaskResult], dict[str, str]]:
         finished = False
         try:
             results = [
-                task_result(task, items, *future.result())
-                for task, items, future in zip(self.tasks, self.items, self.futures, strict=True)
+                task_result(task, items, *self._judged(index, future))
+                for index, (task, items, future) in enumerate(
+                    zip(self.tasks, self.items, self.futures, strict=True)
+                )
             ]
             if self.process:
                 used = self.pool.submit(_judges_used_in_worker).result()
@@ -665,6 +759,21 @@ PARENT_CHECK_S = 0.5
 
 def _judge_in_worker(task_id: str, items: list[ItemResult]) -> Any:
     return judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+
+
+def _judge_chunk_in_worker(
+    index: int, task_id: str, positions: list[int], items: list[ItemResult]
+) -> None:
+    partial = _WORKER.setdefault("partial", {})
+    if index not in partial:
+        partial[index] = ChunkedJudging(_WORKER["tasks"][task_id], _WORKER["context"])
+    partial[index].add(positions, items)
+
+
+def _finish_in_worker(
+    index: int, task_id: str, positions: list[int], items: list[ItemResult]
+) -> Any:
+    return _WORKER["partial"].pop(index).finish(positions, items)
 
 
 def _judges_used_in_worker() -> dict[str, str]:
