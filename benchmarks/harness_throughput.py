@@ -31,8 +31,9 @@ served, so that check is skipped; ``--latency-ms`` does not apply.
 
 ``--generator wrk`` uses Debian's ``wrk`` (``apt-get install wrk``; not a dependency of
 trustbench) as the load generator instead of the built-in asyncio one: one thread, as many
-connections as the concurrency, a small Lua script that posts the same body and stops after N
-replies.
+connections as the concurrency, a small Lua script that posts the same body. wrk runs for a
+time rather than a count, so a 2-second trial gives its rate and the measured run lasts about as
+long as N requests take (whole seconds); its rate is replies over that time.
 
 With ``--profile FILE`` the trustbench run also runs under cProfile (slower; its rate is then not
 comparable) and the top functions by cumulative and own time are printed.
@@ -205,45 +206,46 @@ wrk.method = "POST"
 wrk.body = [==[{body}]==]
 wrk.headers["Content-Type"] = "application/json"
 {auth}
-local limit = {limit}
-local replies = 0
-response = function(status, headers, body)
-  if status < 200 or status > 299 then
-    io.stderr:write("the server answered HTTP " .. status .. ": " .. string.sub(body, 1, 300) .. "\\n")
-    os.exit(2)
-  end
-  replies = replies + 1
-  if replies >= limit then wrk.thread:stop() end
-end
 done = function(summary, latency, requests)
   io.write(string.format("trustbench-harness %d %d\\n", summary.requests, summary.duration))
 end
 """
+WRK_TRIAL_S = 2
 
 
-def wrk_rate(target: Target, n: int, concurrency: int, work: Path) -> float:
-    """Requests/s of ``wrk`` (one thread, ``concurrency`` connections) over about ``n`` replies."""
+def _wrk(target: Target, concurrency: int, seconds: float, script: Path) -> tuple[int, float]:
+    """Replies and seconds of one wrk run (one thread, ``concurrency`` connections)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit(
             "--generator wrk: wrk is not on PATH (on Debian or Ubuntu: apt-get install -y wrk)"
         )
+    command = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "60s"]
+    done = subprocess.run(command + ["-s", str(script), target.url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
+    if "Non-2xx or 3xx responses" in done.stdout or "Socket errors" in done.stdout:
+        raise SystemExit(f"wrk met errors:\n{done.stdout}")
+    for line in done.stdout.splitlines():
+        if line.startswith("trustbench-harness "):
+            replies, micros = map(int, line.split()[1:])
+            return replies, micros / 1e6
+    raise SystemExit(f"wrk printed no summary:\n{done.stdout}")
+
+
+def wrk_rate(target: Target, n: int, concurrency: int, work: Path) -> float:
+    """Requests/s of ``wrk`` over about ``n`` requests.
+
+    wrk runs for a time, not a count: a short trial gives its rate, then it runs for about as
+    long as ``n`` requests take at that rate (whole seconds, 600 at most).
+    """
     key = os.environ.get("OPENAI_API_KEY")
     auth = f'wrk.headers["Authorization"] = {json.dumps("Bearer " + key)}' if key else ""
     script = work / "post.lua"
-    body = request_body(target.model).decode()
-    script.write_text(WRK_SCRIPT.format(body=body, auth=auth, limit=n))
-    command = [wrk, "-t1", f"-c{concurrency}", "-d600s", "--timeout", "60s", "-s", str(script)]
-    done = subprocess.run(command + [target.url], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
-    for line in done.stdout.splitlines():
-        if line.startswith("trustbench-harness "):
-            requests, micros = map(int, line.split()[1:])
-            if requests < n:
-                raise SystemExit(f"wrk stopped after {requests} of {n} replies:\n{done.stdout}")
-            return requests / (micros / 1e6)
-    raise SystemExit(f"wrk printed no summary:\n{done.stdout}")
+    script.write_text(WRK_SCRIPT.format(body=request_body(target.model).decode(), auth=auth))
+    replies, seconds = _wrk(target, concurrency, WRK_TRIAL_S, script)
+    replies, seconds = _wrk(target, concurrency, min(600, n * seconds / max(replies, 1)), script)
+    return replies / seconds
 
 
 def trustbench_rate(
@@ -363,12 +365,9 @@ def main() -> None:
             )
             after_run = served()
             raw_second = load()
-            if server is not None:
-                # wrk stops its thread at the Nth reply: a few more may have been sent by then
-                exact = args.generator == "asyncio"
-                counts = (server.served() - after_run, mid - before)
-                if any(count != n if exact else count < n for count in counts):
-                    raise SystemExit("the load generator's request count is off")
+            exact = server is not None and args.generator == "asyncio"  # wrk runs for a time
+            if exact and (server.served() - after_run != n or mid - before != n):
+                raise SystemExit("the load generator's request count is off")
     finally:
         if server is not None:
             server.stop()
