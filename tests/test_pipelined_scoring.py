@@ -4,6 +4,7 @@ every task after generation (as `trustbench score` does), and nothing is lost on
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -53,7 +54,7 @@ def test_a_failing_judge_stops_the_run_with_its_error(tmp_path, monkeypatch):
     assert sys.getswitchinterval() == interval  # given back
 
 
-def broken_judge(task_id, items):
+def broken_judge(task_id, items, *args):
     """Run in the judging process (imported there by name)."""
     raise RuntimeError(f"judge of {task_id} broke")
 
@@ -252,3 +253,29 @@ def test_chunks_cover_every_item_once():
     incomplete.add([0, 2], [items[0], items[2]])
     with pytest.raises(ValueError, match="do not cover"):
         incomplete.finish()
+
+
+def test_charts_drawn_while_generating_are_those_the_report_draws(tmp_path, monkeypatch):
+    from trustbench.report import html
+
+    monkeypatch.setattr(evaluation, "SCORING_PROCESS_MIN_ITEMS", 0)
+    with FakeOpenAIServer(reply=varied_reply) as server:
+        run = trustbench.evaluate(
+            model="openai:m",
+            base_url=server.base_url,
+            tasks="safety/misuse,ethics/social_norm",
+            selection="full",
+            limit=20,
+            out=tmp_path / "run",
+            store=tmp_path / "s.sqlite",
+            draw_charts=True,
+        )
+    assert len(run.charts) == 2
+    for task in run.tasks.values():
+        rows = html.chart_rows(task["metrics"])
+        drawn = run.charts[html.chart_key(rows)]
+        # the same chart but for the ids' prefix, which keeps them unique on the page
+        fresh = html.task_chart(rows)
+        assert re.sub(r"\bt\d+-", "", drawn) == re.sub(r"\bc\d+-", "", fresh)
+    page = html.render_report(tmp_path / "run", nonce="n", charts=run.charts)
+    assert all(svg in page for svg in run.charts.values())

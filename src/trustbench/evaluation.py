@@ -76,6 +76,8 @@ class Results:
     def __init__(self, data: dict[str, Any], run_dir: Path | None = None):
         self.data = data
         self.run_dir = run_dir
+        # task charts drawn while the run generated (report.html.chart_key -> SVG), for the report
+        self.charts: dict[str, str] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return self.data
@@ -490,6 +492,7 @@ def evaluate(
     ray_address: str | None = None,
     ray_workers: int | None = None,
     ray_cpus_per_worker: float | None = None,
+    draw_charts: bool = False,
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
 
@@ -510,6 +513,9 @@ def evaluate(
 
     ``executor="ray"`` shards generation of an in-process model over Ray actors (see
     ``trustbench run --executor``).
+
+    ``draw_charts``: a report follows (as after ``trustbench run``), so a large run's judging
+    process also draws each task's chart for it (``Results.charts``) while later tasks generate.
     """
     task_files = list(task_files)
     builtin_tasks = tasks is not None or not task_files
@@ -558,7 +564,7 @@ def evaluate(
     early = None
     if not judges.needs_store:
         in_process = _early_in_process(chosen, files, selection, limit)
-        early = _EarlyScoring(chosen, judges, manifest, in_process)
+        early = _EarlyScoring(chosen, judges, manifest, in_process, draw_charts)
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(
@@ -598,7 +604,10 @@ def evaluate(
         manifest["endpoints"] = generator.backend_stats
     manifest["executor"] = runner.describe()
     document = _write_outputs(run_dir, manifest, task_results)
-    return Results(document, run_dir)
+    results = Results(document, run_dir)
+    if early is not None:
+        results.charts = early.charts
+    return results
 
 
 class _EarlyScoring:
@@ -617,9 +626,16 @@ class _EarlyScoring:
     """
 
     def __init__(
-        self, tasks: list[Task], judges: JudgeOptions, manifest: dict[str, Any], process: bool
+        self,
+        tasks: list[Task],
+        judges: JudgeOptions,
+        manifest: dict[str, Any],
+        process: bool,
+        draw_charts: bool = False,
     ):
         self.tasks = tasks
+        self.draw_charts = draw_charts and process  # drawn in the judging process only
+        self.charts: dict[str, str] = {}
         self.items: list[list[ItemResult]] = []
         self.futures: list[Future[Any]] = []
         self.chunks: dict[int, list[Future[Any]]] = {}  # futures of the chunks judged so far
@@ -679,19 +695,27 @@ class _EarlyScoring:
             rest = [p for p in range(len(items)) if p not in handed]
             last = [items[p] for p in rest]
             if self.process:
-                future = self.pool.submit(_finish_in_worker, index, task.id, rest, last)
+                future = self.pool.submit(
+                    _finish_in_worker, index, task.id, rest, last, self.draw_charts
+                )
             else:
                 future = self.pool.submit(self.partial.pop(index).finish, rest, last)
             self.futures.append(future)
         elif self.process:
-            self.futures.append(self.pool.submit(_judge_in_worker, task.id, items))
+            self.futures.append(
+                self.pool.submit(_judge_in_worker, task.id, items, index, self.draw_charts)
+            )
         else:
             self.futures.append(self.pool.submit(judge_task, task, items, self.context))
 
     def _judged(self, index: int, future: Future[Any]) -> Any:
         for chunk in self.chunks.pop(index, ()):
             chunk.result()  # a judge's error in a chunk stops the run
-        return future.result()
+        verdicts, metrics, *chart = future.result()
+        if chart and chart[0] is not None:  # drawn in the judging process
+            key, svg = chart[0]
+            self.charts[key] = svg
+        return verdicts, metrics
 
     def results(self) -> tuple[list[TaskResult], dict[str, str]]:
         finished = False
@@ -757,8 +781,27 @@ def _exit_with(parent: int) -> None:
 PARENT_CHECK_S = 0.5
 
 
-def _judge_in_worker(task_id: str, items: list[ItemResult]) -> Any:
-    return judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+def _judge_in_worker(
+    task_id: str, items: list[ItemResult], index: int = 0, draw_chart: bool = False
+) -> Any:
+    verdicts, metrics = judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+    return verdicts, metrics, _chart(index, metrics) if draw_chart else None
+
+
+def _chart(index: int, metrics: dict[str, Any]) -> tuple[str, str] | None:
+    """A task's chart for the report, drawn here while later tasks generate: its rows (as the
+    report reads them from results.json) and its SVG (ids prefixed per task, unique on the
+    page). None if it cannot be drawn: the report then draws it, and says why it fails."""
+    try:
+        from .report.charts import interval_bars_svg
+        from .report.html import chart_key, chart_rows
+
+        rows = chart_rows({name: value.to_dict() for name, value in metrics.items()})
+        if not rows:
+            return None
+        return chart_key(rows), interval_bars_svg(rows, prefix=f"t{index}-")
+    except Exception:
+        return None
 
 
 def _judge_chunk_in_worker(
@@ -771,9 +814,10 @@ def _judge_chunk_in_worker(
 
 
 def _finish_in_worker(
-    index: int, task_id: str, positions: list[int], items: list[ItemResult]
+    index: int, task_id: str, positions: list[int], items: list[ItemResult], draw_chart: bool
 ) -> Any:
-    return _WORKER["partial"].pop(index).finish(positions, items)
+    verdicts, metrics = _WORKER["partial"].pop(index).finish(positions, items)
+    return verdicts, metrics, _chart(index, metrics) if draw_chart else None
 
 
 def _judges_used_in_worker() -> dict[str, str]:

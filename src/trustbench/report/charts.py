@@ -76,7 +76,7 @@ def _figure(width: float, height: float, polar: bool = False) -> tuple[Any, Any]
     return figure, axes
 
 
-def _render(figure: Any, label: str) -> str:
+def _render(figure: Any, label: str, prefix: str | None = None) -> str:
     import matplotlib
 
     buffer = io.StringIO()
@@ -88,7 +88,7 @@ def _render(figure: Any, label: str) -> str:
             bbox_inches="tight",  # legends and long axis labels are never cut off
             pad_inches=0.08,
         )
-    return sanitize_svg(buffer.getvalue(), label=label)
+    return sanitize_svg(buffer.getvalue(), label=label, prefix=prefix)
 
 
 def sanitize_svg(source: str, label: str = "chart", prefix: str | None = None) -> str:
@@ -212,8 +212,12 @@ def _direction(higher_is_better: bool | None) -> str:
     return "↑" if higher_is_better else "↓"
 
 
-def interval_bars_svg(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> str:
-    """Horizontal bars, one per metric, with the CI as a whisker and the direction marked."""
+def interval_bars_svg(
+    rows: Sequence[Mapping[str, Any]], title: str | None = None, prefix: str | None = None
+) -> str:
+    """Horizontal bars, one per metric, with the CI as a whisker and the direction marked.
+
+    ``prefix`` starts the chart's ids (default: a counter of this process, unique per page)."""
     if not rows:
         raise ValueError("interval_bars_svg needs at least one row")
     values = [_number(row.get("value")) for row in rows]
@@ -263,7 +267,7 @@ def interval_bars_svg(rows: Sequence[Mapping[str, Any]], title: str | None = Non
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     figure.tight_layout()
-    return _render(figure, title or "metric values with confidence intervals")
+    return _render(figure, title or "metric values with confidence intervals", prefix)
 
 
 def tradeoff_svg(points: Sequence[Mapping[str, Any]], title: str | None = None) -> str:
