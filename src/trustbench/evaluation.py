@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import gc
 import os
 import sys
@@ -376,6 +377,8 @@ async def _generate(
     responses arrive (``positions``: the items' indexes in the task), before ``on_task_done``;
     ``on_task_done`` still gets every item, the same objects.
     """
+    advance = _Advance(progress)
+    frozen = False
     try:
         keyed: list[tuple[list[Item], list[str]]] = []
         batches = []
@@ -388,8 +391,13 @@ async def _generate(
                 for key, item in zip(keys, items, strict=True)
             ]
             bar = progress.add_task(task.id, total=len(items))
-            batches.append((requests, lambda n, bar=bar: progress.advance(bar, n)))
+            batches.append((requests, functools.partial(advance.add, bar)))
             keyed.append((items, keys))
+        # The data, items and requests live until the run ends: the garbage collector need not
+        # walk them again and again while responses arrive (a full pass over a large run's
+        # objects held the event loop for tens of milliseconds each time).
+        gc.freeze()
+        frozen = True
         done: dict[int, list[ItemResult]] = {}
         chunkers = {}
         if on_chunk is not None:
@@ -413,8 +421,38 @@ async def _generate(
 
         await generator.run_batches(batches, task_done, arrived if chunkers else None)
     finally:
+        advance.flush()
+        if frozen:
+            gc.unfreeze()
         await generator.aclose()
     return [done[index] for index in range(len(tasks))]
+
+
+# Progress bars are advanced at most this often (rich records a sample and takes a lock per
+# advance: once per response would cost more than the bars show).
+PROGRESS_EVERY_S = 0.1
+
+
+class _Advance:
+    """Gathers progress advances per bar and passes them on together, a moment later."""
+
+    def __init__(self, progress: Any):
+        self.progress = progress
+        self.pending: dict[Any, int] = {}
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, bar: Any, count: int) -> None:
+        self.pending[bar] = self.pending.get(bar, 0) + count
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(PROGRESS_EVERY_S, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        pending, self.pending = self.pending, {}
+        for bar, count in pending.items():
+            self.progress.advance(bar, count)
 
 
 ChunkHook = Callable[[int, list[int], list[ItemResult]], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .judges.context import JudgeContext
@@ -177,8 +177,17 @@ def task_result(
 ) -> TaskResult:
     """The items with their verdicts (items that failed to generate stay unjudged)."""
     remaining = iter(verdicts)
-    judged = [replace(item, verdict=None if item.error else next(remaining)) for item in items]
+    judged = [_with_verdict(item, None if item.error else next(remaining)) for item in items]
     return TaskResult(task, judged, metrics)
+
+
+def _with_verdict(item: ItemResult, verdict: Verdict | None) -> ItemResult:
+    """``dataclasses.replace(item, verdict=verdict)`` at a fifth of its cost (a large run has
+    tens of thousands of items): a shallow copy of the fields with the one set."""
+    judged = object.__new__(ItemResult)
+    judged.__dict__.update(item.__dict__)
+    judged.__dict__["verdict"] = verdict
+    return judged
 
 
 def score_task(
