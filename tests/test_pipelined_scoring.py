@@ -270,7 +270,10 @@ def test_charts_drawn_while_generating_are_those_the_report_draws(tmp_path, monk
             store=tmp_path / "s.sqlite",
             draw_charts=True,
         )
-    assert len(run.charts) == 2
+    assert len(run.charts) == 3  # each task's, and the radar of the dimension scores
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    series = html.radar_series(run["scores"], manifest, run.to_dict())
+    assert html.chart_key(series) in run.charts
     for task in run.tasks.values():
         rows = html.chart_rows(task["metrics"])
         drawn = run.charts[html.chart_key(rows)]

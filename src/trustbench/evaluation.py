@@ -24,7 +24,7 @@ from .engine import Generator, Outcome, Store, default_store_path
 from .engine.executors import Executor, ExecutorOptions
 from .errors import DataError, TrustbenchError, UsageError
 from .judges.context import JudgeContext
-from .metrics import trust_scores
+from .metrics import task_score, trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .models.http_policy import HTTPPolicy
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
@@ -672,6 +672,7 @@ class _EarlyScoring:
         draw_charts: bool = False,
     ):
         self.tasks = tasks
+        self.manifest = manifest
         self.draw_charts = draw_charts and process  # drawn in the judging process only
         self.charts: dict[str, str] = {}
         self.items: list[list[ItemResult]] = []
@@ -702,6 +703,8 @@ class _EarlyScoring:
                 self.pool.submit(int)
             finally:
                 gc.unfreeze()
+            if self.draw_charts:  # import the plotting library there while generation runs
+                self.pool.submit(_warm_charts)
         else:
             self.context = judge_context(judges, None)
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
@@ -768,6 +771,14 @@ class _EarlyScoring:
                 used = self.pool.submit(_judges_used_in_worker).result()
             else:
                 used = _judges_used(self.context)
+            if self.draw_charts:  # the report's radar, where the plotting library is loaded
+                from .report.html import radar_series
+
+                scores = trust_scores({r.task.id: task_score(r.metrics) for r in results})
+                series = radar_series(scores, self.manifest)
+                radar = self.pool.submit(_radar_in_worker, series).result()
+                if radar is not None:
+                    self.charts[radar[0]] = radar[1]
             finished = True
             return results, used
         except BrokenProcessPool:
@@ -824,6 +835,25 @@ def _judge_in_worker(
 ) -> Any:
     verdicts, metrics = judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
     return verdicts, metrics, _chart(index, metrics) if draw_chart else None
+
+
+def _radar_in_worker(series: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
+    try:
+        from .data.schemas import DIMENSIONS
+        from .report.charts import radar_svg
+        from .report.html import chart_key
+
+        return chart_key(series), radar_svg(series, list(DIMENSIONS), prefix="radar-")
+    except Exception:  # the report draws it, and says why it fails
+        return None
+
+
+def _warm_charts() -> None:
+    with contextlib.suppress(Exception):  # a failure shows when the report draws the chart
+        from matplotlib.backends import backend_svg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+
+        from .report import charts  # noqa: F401
 
 
 def _chart(index: int, metrics: dict[str, Any]) -> tuple[str, str] | None:

@@ -171,8 +171,10 @@ def radar_svg(
     series: Mapping[str, Mapping[str, float | None]],
     axes: Sequence[str],
     title: str | None = None,
+    prefix: str | None = None,
 ) -> str:
-    """A radar (spider) chart of one or several series over ``axes``, values 0..1."""
+    """A radar (spider) chart of one or several series over ``axes``, values 0..1 (``prefix``
+    starts its ids, as for :func:`interval_bars_svg`)."""
     if not axes:
         raise ValueError("radar_svg needs at least one axis")
     figure, ax = _figure(4.6, 4.2 + 0.22 * math.ceil(len(series) / 2), polar=True)
@@ -203,7 +205,7 @@ def radar_svg(
     if len(series) > 1:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     figure.tight_layout()
-    return _render(figure, title or "radar chart")
+    return _render(figure, title or "radar chart", prefix)
 
 
 def _direction(higher_is_better: bool | None) -> str:

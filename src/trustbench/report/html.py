@@ -126,9 +126,21 @@ def chart_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
-def chart_key(rows: list[dict[str, Any]]) -> str:
-    """What a chart drawn ahead of the report is filed under: the rows it shows."""
+def chart_key(rows: Any) -> str:
+    """What a chart drawn ahead of the report is filed under: the rows (or radar series) it
+    shows."""
     return json.dumps(rows, sort_keys=True)
+
+
+def radar_series(
+    scores: Mapping[str, Any], manifest: Mapping[str, Any], results: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The report's radar: the model's score per TrustLLM dimension (``scores`` as in
+    ``results.json``)."""
+    run = (results or {}).get("run") or {}
+    model = (manifest.get("model") or run.get("model") or {}).get("spec")
+    dimension_scores = scores.get("dimensions") or {}
+    return {str(model or "model"): {d: dimension_scores.get(d) for d in DIMENSIONS}}
 
 
 def task_chart(rows: list[dict[str, Any]], charts: Mapping[str, str] | None = None) -> str:
@@ -259,13 +271,12 @@ def render_report(
     nonce = nonce or secrets.token_hex(16)
     results, manifest = run.results, run.manifest
     scores = results.get("scores") or {}
-    model = (manifest.get("model") or results.get("run", {}).get("model") or {}).get("spec")
-    model_name = str(model or "model")
+    series = radar_series(scores, manifest, results)
+    model_name = next(iter(series))
     dimension_scores = scores.get("dimensions") or {}
-    radar = radar_svg(
-        {model_name: {d: dimension_scores.get(d) for d in DIMENSIONS}},
-        list(DIMENSIONS),
-    )
+    radar = (charts or {}).get(chart_key(series))  # drawn ahead by the run, for these scores
+    if radar is None:
+        radar = radar_svg(series, list(DIMENSIONS))
     items = _items_payload(run)
     environment = Environment(
         loader=PackageLoader("trustbench.report", "templates"),
