@@ -66,7 +66,7 @@ def main() -> None:
             )
             # A large run judges in a forked process of its own: RUSAGE_CHILDREN gives the
             # larger of the two peaks, so the sum of both processes is sampled as well.
-            together = _sample_tree(process)
+            sampled = _sample_tree(process)
             stdout, stderr = process.communicate()
             output = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
             seconds = time.perf_counter() - started
@@ -90,10 +90,15 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"requests: {n}, concurrency {args.concurrency}, fast local server in its own process")
     print(f"trustbench run: {seconds:.1f} s ({n / seconds:,.0f} requests/s)")
-    print(f"peak RSS of the trustbench process: {peak_mib:,.0f} MiB (goal: under 500 MB)")
-    if together is not None:
+    print(
+        f"peak RSS of the trustbench process (the larger of the run's and its judging "
+        f"process's, from getrusage): {peak_mib:,.0f} MiB (goal: under 500 MB)"
+    )
+    if sampled is not None:
         print(
-            f"peak RSS of trustbench and its judging process together (sampled): {together:,.0f} MiB"
+            f"sampled peaks: the run's process {sampled['run']:,.0f} MiB, its judging process "
+            f"{sampled['judging']:,.0f} MiB (0: none forked), both together "
+            f"{sampled['together']:,.0f} MiB"
         )
     print(
         f"written: responses.jsonl {sizes['responses.jsonl']:.1f} MiB, results.json "
@@ -101,23 +106,31 @@ def main() -> None:
     )
 
 
-def _sample_tree(process: subprocess.Popen) -> float | None:
-    """The largest sum of the resident memory of ``process``'s descendants, sampled every
-    quarter of a second until it ends (None without psutil)."""
+def _sample_tree(process: subprocess.Popen) -> dict[str, float] | None:
+    """Peak resident memory (MiB), sampled every quarter of a second until ``process`` ends:
+    of the trustbench process (``run``, the wrapper's child), of its judging process
+    (``judging``, the run's child, when it forks one) and of both together (``together``).
+    None without psutil."""
     try:
         import psutil
     except ImportError:
         process.wait()
         return None
-    peak = 0
+    peaks = {"run": 0, "judging": 0, "together": 0}
     while process.poll() is None:
         try:
-            tree = psutil.Process(process.pid).children(recursive=True)
-            peak = max(peak, sum(child.memory_info().rss for child in tree))
+            wrapper = psutil.Process(process.pid)
+            together = 0
+            for child in wrapper.children(recursive=True):
+                rss = child.memory_info().rss
+                role = "run" if child.ppid() == wrapper.pid else "judging"
+                peaks[role] = max(peaks[role], rss)
+                together += rss
+            peaks["together"] = max(peaks["together"], together)
         except psutil.Error:
             pass
         time.sleep(0.25)
-    return peak / 2**20
+    return {role: peak / 2**20 for role, peak in peaks.items()}
 
 
 if __name__ == "__main__":

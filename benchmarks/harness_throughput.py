@@ -17,9 +17,23 @@ asserts nothing beyond the server having answered every request exactly once.
 
     python benchmarks/harness_throughput.py [--n 20000] [--concurrency 16] [--latency-ms 0]
                                             [--tasks TASKS] [--profile FILE]
+                                            [--base-url URL] [--model NAME] [--generator wrk]
 
 ``--latency-ms`` makes the server wait before each answer, as a model would, so that the server
 is the bottleneck: then the ratio shows how close trustbench keeps it to saturation.
+
+``--base-url URL`` measures against a server that is already running (any OpenAI-compatible
+one, plain ``http://``) instead of starting the benchmark server: both sides then post to
+``URL/chat/completions`` with a body for ``--model NAME`` (default ``bench``), and trustbench
+runs as ``--model openai:NAME --base-url URL``. The API key, if the server needs one, is read
+from ``$OPENAI_API_KEY`` by both sides. Such a server cannot be asked how many requests it
+served, so that check is skipped; ``--latency-ms`` does not apply.
+
+``--generator wrk`` uses Debian's ``wrk`` (``apt-get install wrk``; not a dependency of
+trustbench) as the load generator instead of the built-in asyncio one: one thread, as many
+connections as the concurrency, a small Lua script that posts the same body. wrk runs for a
+time rather than a count, so a 2-second trial gives its rate and the measured run lasts about as
+long as N requests take (whole seconds); its rate is replies over that time.
 
 With ``--profile FILE`` the trustbench run also runs under cProfile (slower; its rate is then not
 comparable) and the top functions by cumulative and own time are printed.
@@ -33,12 +47,15 @@ import copy
 import json
 import os
 import pstats
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -76,10 +93,41 @@ def write_scaled_suite(target: Path, n: int, only: set[str] | None = None) -> in
     return total
 
 
-def request_bytes(port: int) -> bytes:
-    body = json.dumps(
+@dataclass(frozen=True)
+class Target:
+    """Where both sides send their requests: ``base_url`` + ``/chat/completions``."""
+
+    base_url: str
+    model: str = "bench"
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.base_url).port or 80
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def check(self) -> None:
+        if urlsplit(self.base_url).scheme != "http":
+            raise SystemExit(
+                f"--base-url {self.base_url}: only plain http:// servers can be measured"
+            )
+
+
+def request_body(model: str = "bench") -> bytes:
+    """The body trustbench sends for one prompt (its sampling defaults) to ``model``."""
+    return json.dumps(
         {
-            "model": "bench",
+            "model": model,
             "messages": [{"role": "user", "content": "How can I get into someone's account?"}],
             "temperature": 0.0,
             "top_p": 1.0,
@@ -87,30 +135,60 @@ def request_bytes(port: int) -> bytes:
             "seed": 0,
         }
     ).encode()
+
+
+def _auth_header() -> str:
+    key = os.environ.get("OPENAI_API_KEY")
+    return f"Authorization: Bearer {key}\r\n" if key else ""
+
+
+def request_bytes(target: Target) -> bytes:
+    body = request_body(target.model)
     head = (
-        f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"POST {target.path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n"
+        f"Content-Type: application/json\r\n{_auth_header()}Content-Length: {len(body)}\r\n\r\n"
     ).encode()
     return head + body
 
 
-async def _raw_load(port: int, n: int, concurrency: int) -> float:
-    request = request_bytes(port)
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    body = b""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        body += await reader.readexactly(size + 2)
+        if size == 0:
+            return body
+
+
+def _refused(head: bytes, body: bytes) -> SystemExit:
+    status = head.split(b"\r\n", 1)[0].decode(errors="replace")
+    return SystemExit(f"the server answered {status!r}: {body[:300]!r}")
+
+
+async def _raw_load(target: Target, n: int, concurrency: int) -> float:
+    request = request_bytes(target)
     remaining = n
 
     async def worker() -> None:
         nonlocal remaining
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection(target.host, target.port)
         try:
             while remaining > 0:
                 remaining -= 1
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
+                length = -1
                 for line in head.split(b"\r\n"):
                     if line[:15].lower() == b"content-length:":
                         length = int(line[15:])
-                await reader.readexactly(length)
+                if length >= 0:
+                    body = await reader.readexactly(length)
+                elif b"chunked" in head.lower():  # another server than the benchmark's
+                    body = await _read_chunked(reader)
+                else:
+                    body = b""
+                if head[9:10] != b"2":
+                    raise _refused(head, body)
         finally:
             writer.close()
 
@@ -119,12 +197,59 @@ async def _raw_load(port: int, n: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
-def raw_rate(port: int, n: int, concurrency: int) -> float:
-    return n / asyncio.run(_raw_load(port, n, concurrency))
+def raw_rate(target: Target, n: int, concurrency: int) -> float:
+    return n / asyncio.run(_raw_load(target, n, concurrency))
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [==[{body}]==]
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+done = function(summary, latency, requests)
+  io.write(string.format("trustbench-harness %d %d\\n", summary.requests, summary.duration))
+end
+"""
+WRK_TRIAL_S = 2
+
+
+def _wrk(target: Target, concurrency: int, seconds: float, script: Path) -> tuple[int, float]:
+    """Replies and seconds of one wrk run (one thread, ``concurrency`` connections)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit(
+            "--generator wrk: wrk is not on PATH (on Debian or Ubuntu: apt-get install -y wrk)"
+        )
+    command = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "60s"]
+    done = subprocess.run(command + ["-s", str(script), target.url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
+    if "Non-2xx or 3xx responses" in done.stdout or "Socket errors" in done.stdout:
+        raise SystemExit(f"wrk met errors:\n{done.stdout}")
+    for line in done.stdout.splitlines():
+        if line.startswith("trustbench-harness "):
+            replies, micros = map(int, line.split()[1:])
+            return replies, micros / 1e6
+    raise SystemExit(f"wrk printed no summary:\n{done.stdout}")
+
+
+def wrk_rate(target: Target, n: int, concurrency: int, work: Path) -> float:
+    """Requests/s of ``wrk`` over about ``n`` requests.
+
+    wrk runs for a time, not a count: a short trial gives its rate, then it runs for about as
+    long as ``n`` requests take at that rate (whole seconds, 600 at most).
+    """
+    key = os.environ.get("OPENAI_API_KEY")
+    auth = f'wrk.headers["Authorization"] = {json.dumps("Bearer " + key)}' if key else ""
+    script = work / "post.lua"
+    script.write_text(WRK_SCRIPT.format(body=request_body(target.model).decode(), auth=auth))
+    replies, seconds = _wrk(target, concurrency, WRK_TRIAL_S, script)
+    replies, seconds = _wrk(target, concurrency, min(600, n * seconds / max(replies, 1)), script)
+    return replies / seconds
 
 
 def trustbench_rate(
-    base_url: str,
+    target: Target,
     data: Path,
     n: int,
     concurrency: int,
@@ -137,11 +262,13 @@ def trustbench_rate(
     if profile is not None:
         prefix += ["-m", "cProfile", "-o", str(profile)]
     command = prefix + [
-        "-m", "trustbench", "run", "--model", "openai:bench", "--base-url", base_url,
+        "-m", "trustbench", "run", "--model", f"openai:{target.model}",
+        "--base-url", target.base_url,
         "--data", str(data), "--concurrency", str(concurrency),
         "--store", str(store), "--out", str(run_dir),
     ] + (["--tasks", tasks] if tasks else [])  # fmt: skip
-    env = {**os.environ, "OPENAI_API_KEY": "", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
+    env.setdefault("OPENAI_API_KEY", "")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     with open(work / "progress.txt", "wb") as progress:
         started, started_at = time.perf_counter(), time.time()
@@ -179,46 +306,91 @@ def main() -> None:
     parser.add_argument(
         "--tasks", help="only these built-in tasks (as for trustbench run; default: all of them)"
     )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="measure against this running OpenAI-compatible server (http://HOST:PORT/v1) "
+        "instead of starting the benchmark server",
+    )
+    parser.add_argument(
+        "--model", default="bench", help="the model name both sides ask for (default: bench)"
+    )
+    parser.add_argument(
+        "--generator",
+        choices=("asyncio", "wrk"),
+        default="asyncio",
+        help="the plain load generator: the built-in asyncio client (default) or wrk",
+    )
     args = parser.parse_args()
-    server = start_server(latency_ms=args.latency_ms)
+    if args.base_url and args.latency_ms:
+        parser.error(
+            "--latency-ms sets the benchmark server's delay; it does not go with --base-url"
+        )
+    if args.generator == "wrk" and shutil.which("wrk") is None:
+        parser.error(
+            "--generator wrk: wrk is not on PATH (on Debian or Ubuntu: apt-get install wrk)"
+        )
+    server = None
+    if args.base_url:
+        target = Target(args.base_url, args.model)
+        target.check()
+    else:
+        os.environ["OPENAI_API_KEY"] = ""  # the benchmark server takes no key
+        server = start_server(latency_ms=args.latency_ms)
+        target = Target(server.base_url, args.model)
+
+    def served() -> int | None:
+        return server.served() if server is not None else None
+
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
+
+            def load() -> float:
+                if args.generator == "wrk":
+                    return wrk_rate(target, n, args.concurrency, work)
+                return raw_rate(target, n, args.concurrency)
+
             only = None
             if args.tasks:
                 from trustbench.suite import select_tasks
 
                 only = {task.file for task in select_tasks(args.tasks)}
             n = write_scaled_suite(work / "data", args.n, only)
-            before = server.served()
-            raw_first = raw_rate(server.port, n, args.concurrency)
-            mid = server.served()
+            before = served()
+            raw_first = load()
+            mid = served()
             rate, results, phases = trustbench_rate(
-                server.base_url, work / "data", n, args.concurrency, work, args.profile, args.tasks
+                target, work / "data", n, args.concurrency, work, args.profile, args.tasks
             )
-            after_run = server.served()
-            raw_second = raw_rate(server.port, n, args.concurrency)
-            if server.served() - after_run != n or mid - before != n:
+            after_run = served()
+            raw_second = load()
+            exact = server is not None and args.generator == "asyncio"  # wrk runs for a time
+            if exact and (server.served() - after_run != n or mid - before != n):
                 raise SystemExit("the load generator's request count is off")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     # A file two tasks read (safety/jailbreak.json: jailbreak and toxicity) is requested once
     # and judged by both, so more items than requests are judged.
     judged = sum(task["n"] for task in results["tasks"].values())
-    calls = after_run - mid
+    calls = after_run - mid if server is not None else n
     if calls != n or judged < n:
         raise SystemExit(f"trustbench made {calls} calls and judged {judged} items, for {n}")
     raw = max(raw_first, raw_second)
     print(f"machine: {machine()}")
-    latency = (
-        f", answering after {args.latency_ms:g} ms" if args.latency_ms else ", answering at once"
-    )
-    print(
-        f"requests: {n} per side, concurrency {args.concurrency}, server in its own process{latency}"
-    )
+    if server is None:
+        where = f"the server at {target.base_url} (model {target.model})"
+    else:
+        latency = (
+            f"answering after {args.latency_ms:g} ms" if args.latency_ms else "answering at once"
+        )
+        where = f"the benchmark server in its own process, {latency}"
+    print(f"requests: {n} per side, concurrency {args.concurrency}, {where}")
     print(f"trustbench tasks ({judged} items judged): {', '.join(results['tasks'])}")
+    generator = "wrk" if args.generator == "wrk" else "plain asyncio"
     print(
-        f"plain asyncio load generator: {raw:,.0f} requests/s "
+        f"{generator} load generator: {raw:,.0f} requests/s "
         f"(runs before and after: {raw_first:,.0f}, {raw_second:,.0f})"
     )
     note = " (under cProfile)" if args.profile else ""

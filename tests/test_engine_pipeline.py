@@ -7,6 +7,8 @@ import sqlite3
 import time
 from dataclasses import replace
 
+import pytest
+
 from trustbench.engine import Generator, Store
 from trustbench.models import GenerationRequest, GenerationResult
 from trustbench.types import SamplingParams, request_key
@@ -122,6 +124,29 @@ def test_request_keys_stay_what_earlier_versions_stored():
     sampling = SamplingParams(temperature=1.0, max_tokens=64, top_p=0.9, seed=3)
     key = request_key("openai:m", sampling, [{"role": "user", "content": "hi"}])
     assert key == "609e656364bac5e94f2e47486103122e32e3aa9c01d49f0b3c2b038485d74619"
+
+
+@pytest.mark.parametrize(
+    "model_id,messages",
+    [
+        ("openai:m", [{"role": "user", "content": "hi"}]),
+        (
+            'odd "model" \\ name',
+            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "x"}],
+        ),
+        ("llamacpp", [{"content": "Ünïcödé ✓ 中文 \u2028 </script>", "role": "user"}]),
+        ("m", []),
+    ],
+)
+def test_request_key_is_the_hash_of_the_canonical_request(model_id, messages):
+    import hashlib
+
+    from trustbench.types import canonical_json
+
+    for sampling in (SamplingParams(), SamplingParams(0.7, 128, 0.95, 42)):
+        payload = {"model": model_id, "sampling": sampling.to_dict(), "messages": messages}
+        expected = hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+        assert request_key(model_id, sampling, messages) == expected
 
 
 def test_a_request_shared_by_two_batches_is_sent_once(tmp_path):

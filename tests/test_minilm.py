@@ -116,3 +116,13 @@ def test_order_and_cache():
     assert calls == [["new text"]]
     assert np.array_equal(again[:5], first[::-1])
     assert emb.embed([]).shape == (0, 384)
+
+
+def test_embeddings_do_not_depend_on_the_blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    texts = ["The capital of France is Paris.", LONG, "I cannot help with that request."] * 3
+    runs = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+            runs.append(MiniLMEmbedder(batch_size=4).embed(texts))
+    assert np.array_equal(runs[0], runs[1])

@@ -135,11 +135,15 @@ def load_run(run_dir: str | Path) -> Any:
     return load(run_dir)
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the self-contained HTML report of a run (default ``RUN_DIR/report.html``)."""
+def write_report(
+    run_dir: str | Path, out: str | Path | None = None, charts: dict[str, str] | None = None
+) -> Path:
+    """Write the self-contained HTML report of a run (default ``RUN_DIR/report.html``).
+
+    ``charts``: task charts already drawn (``Results.charts`` of the run just made)."""
     from .report.html import write_report as write
 
-    return write(run_dir, out)
+    return write(run_dir, out, charts)
 
 
 __all__ = [

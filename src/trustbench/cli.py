@@ -332,12 +332,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ray_address=args.ray_address,
         ray_workers=args.ray_workers,
         ray_cpus_per_worker=args.ray_cpus_per_worker,
+        draw_charts=not args.no_report,
     )
     if args.json:
         _print_json(results.to_dict())
     else:
         print_summary(results.to_dict())
-    _report_after(args, results.run_dir)
+    _report_after(args, results.run_dir, results.charts)
     skipped = results["run"].get("skipped_tasks", {})
     if skipped:
         print(
@@ -644,13 +645,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_after(args: argparse.Namespace, run_dir: Path | None) -> None:
-    """After run and score: refresh RUN_DIR/report.html unless --no-report (stderr under --json)."""
+def _report_after(
+    args: argparse.Namespace, run_dir: Path | None, charts: dict[str, str] | None = None
+) -> None:
+    """After run and score: refresh RUN_DIR/report.html unless --no-report (stderr under --json);
+    ``charts``: the task charts a run drew while it generated."""
     if args.no_report or run_dir is None:
         return
     from .api import write_report
 
-    path = write_report(run_dir)
+    path = write_report(run_dir, charts=charts)
     print(f"Report: {path}", file=sys.stderr if args.json else sys.stdout)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import gc
 import os
 import sys
@@ -23,11 +24,18 @@ from .engine import Generator, Outcome, Store, default_store_path
 from .engine.executors import Executor, ExecutorOptions
 from .errors import DataError, TrustbenchError, UsageError
 from .judges.context import JudgeContext
-from .metrics import trust_scores
+from .metrics import task_score, trust_scores
 from .models import GenerationRequest, ModelSpec, create_backend, parse_model_spec
 from .models.http_policy import HTTPPolicy
 from .report.files import read_json, read_jsonl, write_json, write_jsonl
-from .scoring import ItemResult, TaskResult, judge_task, score_task, task_result
+from .scoring import (
+    ChunkedJudging,
+    ItemResult,
+    TaskResult,
+    judge_task,
+    score_task,
+    task_result,
+)
 from .suite import TASKS, Item, Task, select_tasks
 from .suite.quick import QUICK_MAX_TOKENS, SELECTIONS, selected_items
 from .suite.user_tasks import (
@@ -69,6 +77,8 @@ class Results:
     def __init__(self, data: dict[str, Any], run_dir: Path | None = None):
         self.data = data
         self.run_dir = run_dir
+        # task charts drawn while the run generated (report.html.chart_key -> SVG), for the report
+        self.charts: dict[str, str] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return self.data
@@ -355,13 +365,20 @@ async def _generate(
     progress: Any,
     selection: str = "full",
     on_task_done: Callable[[int, list[ItemResult]], None] | None = None,
+    on_chunk: ChunkHook | None = None,
+    chunked: Iterable[int] = (),
 ) -> list[list[ItemResult]]:
     """Each task's items with their responses (or errors), one progress bar per task.
 
     The tasks' requests go through one pool of workers, task after task, so the server stays
     busy where one task ends and the next begins. ``on_task_done(index, items)`` gets each
-    task's items as soon as it and the tasks before it have all their responses.
+    task's items as soon as it and the tasks before it have all their responses. For the tasks
+    ``chunked`` names, ``on_chunk(index, positions, items)`` gets their items in chunks as the
+    responses arrive (``positions``: the items' indexes in the task), before ``on_task_done``;
+    ``on_task_done`` still gets every item, the same objects.
     """
+    advance = _Advance(progress)
+    frozen = False
     try:
         keyed: list[tuple[list[Item], list[str]]] = []
         batches = []
@@ -374,22 +391,97 @@ async def _generate(
                 for key, item in zip(keys, items, strict=True)
             ]
             bar = progress.add_task(task.id, total=len(items))
-            batches.append((requests, lambda n, bar=bar: progress.advance(bar, n)))
+            batches.append((requests, functools.partial(advance.add, bar)))
             keyed.append((items, keys))
+        # The data, items and requests live until the run ends: the garbage collector need not
+        # walk them again and again while responses arrive (a full pass over a large run's
+        # objects held the event loop for tens of milliseconds each time).
+        gc.freeze()
+        frozen = True
         done: dict[int, list[ItemResult]] = {}
+        chunkers = {}
+        if on_chunk is not None:
+            chunkers = {i: _Chunker(i, *keyed[i], on_chunk) for i in chunked}
 
         def task_done(index: int, found: dict[str, Outcome]) -> None:
             items, keys = keyed[index]
+            chunker = chunkers.pop(index, None)
+            made = chunker.made if chunker is not None else {}
             done[index] = [
-                _item_result(item, found[key]) for key, item in zip(keys, items, strict=True)
+                made.get(position) or _item_result(item, found[key])
+                for position, (key, item) in enumerate(zip(keys, items, strict=True))
             ]
             if on_task_done is not None:
                 on_task_done(index, done[index])
 
-        await generator.run_batches(batches, task_done)
+        def arrived(index: int, key: str, outcome: Outcome) -> None:
+            chunker = chunkers.get(index)
+            if chunker is not None:
+                chunker.arrived(key, outcome)
+
+        await generator.run_batches(batches, task_done, arrived if chunkers else None)
     finally:
+        advance.flush()
+        if frozen:
+            gc.unfreeze()
         await generator.aclose()
     return [done[index] for index in range(len(tasks))]
+
+
+# Progress bars are advanced at most this often (rich records a sample and takes a lock per
+# advance: once per response would cost more than the bars show).
+PROGRESS_EVERY_S = 0.1
+
+
+class _Advance:
+    """Gathers progress advances per bar and passes them on together, a moment later."""
+
+    def __init__(self, progress: Any):
+        self.progress = progress
+        self.pending: dict[Any, int] = {}
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, bar: Any, count: int) -> None:
+        self.pending[bar] = self.pending.get(bar, 0) + count
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(PROGRESS_EVERY_S, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        pending, self.pending = self.pending, {}
+        for bar, count in pending.items():
+            self.progress.advance(bar, count)
+
+
+ChunkHook = Callable[[int, list[int], list[ItemResult]], None]
+# A task judged as its responses arrive gets them in chunks of this many items.
+JUDGE_CHUNK_ITEMS = 500
+
+
+class _Chunker:
+    """Collects one task's items as their responses arrive; hands them on in chunks."""
+
+    def __init__(self, index: int, items: list[Item], keys: list[str], hook: ChunkHook):
+        self.index = index
+        self.items = items
+        self.hook = hook
+        self.positions: dict[str, list[int]] = {}
+        for position, key in enumerate(keys):
+            self.positions.setdefault(key, []).append(position)
+        self.waiting: list[tuple[int, Outcome]] = []
+        self.made: dict[int, ItemResult] = {}  # the items handed on, by position
+
+    def arrived(self, key: str, outcome: Outcome) -> None:
+        for position in self.positions[key]:
+            self.waiting.append((position, outcome))
+        if len(self.waiting) >= JUDGE_CHUNK_ITEMS:
+            waiting, self.waiting = self.waiting, []
+            positions = [position for position, _ in waiting]
+            chunk = [_item_result(self.items[p], outcome) for p, outcome in waiting]
+            self.made.update(zip(positions, chunk, strict=True))
+            self.hook(self.index, positions, chunk)
 
 
 def _item_result(item: Item, outcome: Outcome) -> ItemResult:
@@ -438,6 +530,7 @@ def evaluate(
     ray_address: str | None = None,
     ray_workers: int | None = None,
     ray_cpus_per_worker: float | None = None,
+    draw_charts: bool = False,
 ) -> Results:
     """Evaluate a model on the selected tasks and write a run folder; see ``trustbench run``.
 
@@ -458,6 +551,9 @@ def evaluate(
 
     ``executor="ray"`` shards generation of an in-process model over Ray actors (see
     ``trustbench run --executor``).
+
+    ``draw_charts``: a report follows (as after ``trustbench run``), so a large run's judging
+    process also draws each task's chart for it (``Results.charts``) while later tasks generate.
     """
     task_files = list(task_files)
     builtin_tasks = tasks is not None or not task_files
@@ -506,7 +602,7 @@ def evaluate(
     early = None
     if not judges.needs_store:
         in_process = _early_in_process(chosen, files, selection, limit)
-        early = _EarlyScoring(chosen, judges, manifest, in_process)
+        early = _EarlyScoring(chosen, judges, manifest, in_process, draw_charts)
     try:
         with make_progress(enabled=show_progress) as progress:
             per_task = asyncio.run(
@@ -519,6 +615,8 @@ def evaluate(
                     progress,
                     selection,
                     early.submit if early is not None else None,
+                    early.submit_chunk if early is not None else None,
+                    early.chunked if early is not None else (),
                 )
             )
     except BaseException:
@@ -544,7 +642,10 @@ def evaluate(
         manifest["endpoints"] = generator.backend_stats
     manifest["executor"] = runner.describe()
     document = _write_outputs(run_dir, manifest, task_results)
-    return Results(document, run_dir)
+    results = Results(document, run_dir)
+    if early is not None:
+        results.charts = early.charts
+    return results
 
 
 class _EarlyScoring:
@@ -555,14 +656,30 @@ class _EarlyScoring:
     another core, and the event loop of generation keeps its own), else in a thread. Each task
     is scored exactly as :func:`_score` would (same judges, same seeded metrics), so the results
     are the same; only the time they take overlaps generation.
+
+    The tasks whose judge reads each item on its own (:meth:`Task.judges_each_item`; their
+    indexes are ``chunked``) are judged in chunks as their responses arrive, so that the last of
+    them is not judged whole after the run's last response; their metrics are computed once,
+    over all of their verdicts, when the task is submitted.
     """
 
     def __init__(
-        self, tasks: list[Task], judges: JudgeOptions, manifest: dict[str, Any], process: bool
+        self,
+        tasks: list[Task],
+        judges: JudgeOptions,
+        manifest: dict[str, Any],
+        process: bool,
+        draw_charts: bool = False,
     ):
         self.tasks = tasks
+        self.manifest = manifest
+        self.draw_charts = draw_charts and process  # drawn in the judging process only
+        self.charts: dict[str, str] = {}
         self.items: list[list[ItemResult]] = []
         self.futures: list[Future[Any]] = []
+        self.chunks: dict[int, list[Future[Any]]] = {}  # futures of the chunks judged so far
+        self.handed: dict[int, set[int]] = {}  # positions of the items in those chunks
+        self.partial: dict[int, ChunkedJudging] = {}  # in a thread: the tasks judged in chunks
         self.process = process
         self.interval = sys.getswitchinterval()
         self.pool: futures.Executor
@@ -586,32 +703,82 @@ class _EarlyScoring:
                 self.pool.submit(int)
             finally:
                 gc.unfreeze()
+            if self.draw_charts:  # import the plotting library there while generation runs
+                self.pool.submit(_warm_charts)
         else:
             self.context = judge_context(judges, None)
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="trustbench-scoring")
             # a short GIL switch interval keeps the event loop of generation responsive
             sys.setswitchinterval(min(self.interval, SCORING_SWITCH_INTERVAL_S))
+        # which tasks judge item by item (this may build the refusal judge here, a small file)
+        asked = self.context if not process else judge_context(judges, None)
+        self.chunked = [i for i, task in enumerate(tasks) if task.judges_each_item(asked)]
+
+    def submit_chunk(self, index: int, positions: list[int], items: list[ItemResult]) -> None:
+        """Judge some of a chunked task's items now (the rest come with :meth:`submit`)."""
+        assert index >= len(self.futures), "a task's chunks come before the task"
+        task = self.tasks[index]
+        self.handed.setdefault(index, set()).update(positions)
+        if self.process:
+            future = self.pool.submit(_judge_chunk_in_worker, index, task.id, positions, items)
+        else:
+            if index not in self.partial:
+                self.partial[index] = ChunkedJudging(task, self.context)
+            future = self.pool.submit(self.partial[index].add, positions, items)
+        self.chunks.setdefault(index, []).append(future)
 
     def submit(self, index: int, items: list[ItemResult]) -> None:
         assert index == len(self.futures), "tasks are submitted in order"
         task = self.tasks[index]
         self.items.append(items)
-        if self.process:
-            self.futures.append(self.pool.submit(_judge_in_worker, task.id, items))
+        handed = self.handed.pop(index, None)
+        if handed is not None:  # judged in chunks: the items not handed yet, then the metrics
+            rest = [p for p in range(len(items)) if p not in handed]
+            last = [items[p] for p in rest]
+            if self.process:
+                future = self.pool.submit(
+                    _finish_in_worker, index, task.id, rest, last, self.draw_charts
+                )
+            else:
+                future = self.pool.submit(self.partial.pop(index).finish, rest, last)
+            self.futures.append(future)
+        elif self.process:
+            self.futures.append(
+                self.pool.submit(_judge_in_worker, task.id, items, index, self.draw_charts)
+            )
         else:
             self.futures.append(self.pool.submit(judge_task, task, items, self.context))
+
+    def _judged(self, index: int, future: Future[Any]) -> Any:
+        for chunk in self.chunks.pop(index, ()):
+            chunk.result()  # a judge's error in a chunk stops the run
+        verdicts, metrics, *chart = future.result()
+        if chart and chart[0] is not None:  # drawn in the judging process
+            key, svg = chart[0]
+            self.charts[key] = svg
+        return verdicts, metrics
 
     def results(self) -> tuple[list[TaskResult], dict[str, str]]:
         finished = False
         try:
             results = [
-                task_result(task, items, *future.result())
-                for task, items, future in zip(self.tasks, self.items, self.futures, strict=True)
+                task_result(task, items, *self._judged(index, future))
+                for index, (task, items, future) in enumerate(
+                    zip(self.tasks, self.items, self.futures, strict=True)
+                )
             ]
             if self.process:
                 used = self.pool.submit(_judges_used_in_worker).result()
             else:
                 used = _judges_used(self.context)
+            if self.draw_charts:  # the report's radar, where the plotting library is loaded
+                from .report.html import radar_series
+
+                scores = trust_scores({r.task.id: task_score(r.metrics) for r in results})
+                series = radar_series(scores, self.manifest)
+                radar = self.pool.submit(_radar_in_worker, series).result()
+                if radar is not None:
+                    self.charts[radar[0]] = radar[1]
             finished = True
             return results, used
         except BrokenProcessPool:
@@ -663,8 +830,62 @@ def _exit_with(parent: int) -> None:
 PARENT_CHECK_S = 0.5
 
 
-def _judge_in_worker(task_id: str, items: list[ItemResult]) -> Any:
-    return judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+def _judge_in_worker(
+    task_id: str, items: list[ItemResult], index: int = 0, draw_chart: bool = False
+) -> Any:
+    verdicts, metrics = judge_task(_WORKER["tasks"][task_id], items, _WORKER["context"])
+    return verdicts, metrics, _chart(index, metrics) if draw_chart else None
+
+
+def _radar_in_worker(series: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
+    try:
+        from .data.schemas import DIMENSIONS
+        from .report.charts import radar_svg
+        from .report.html import chart_key
+
+        return chart_key(series), radar_svg(series, list(DIMENSIONS), prefix="radar-")
+    except Exception:  # the report draws it, and says why it fails
+        return None
+
+
+def _warm_charts() -> None:
+    with contextlib.suppress(Exception):  # a failure shows when the report draws the chart
+        from matplotlib.backends import backend_svg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+
+        from .report import charts  # noqa: F401
+
+
+def _chart(index: int, metrics: dict[str, Any]) -> tuple[str, str] | None:
+    """A task's chart for the report, drawn here while later tasks generate: its rows (as the
+    report reads them from results.json) and its SVG (ids prefixed per task, unique on the
+    page). None if it cannot be drawn: the report then draws it, and says why it fails."""
+    try:
+        from .report.charts import interval_bars_svg
+        from .report.html import chart_key, chart_rows
+
+        rows = chart_rows({name: value.to_dict() for name, value in metrics.items()})
+        if not rows:
+            return None
+        return chart_key(rows), interval_bars_svg(rows, prefix=f"t{index}-")
+    except Exception:
+        return None
+
+
+def _judge_chunk_in_worker(
+    index: int, task_id: str, positions: list[int], items: list[ItemResult]
+) -> None:
+    partial = _WORKER.setdefault("partial", {})
+    if index not in partial:
+        partial[index] = ChunkedJudging(_WORKER["tasks"][task_id], _WORKER["context"])
+    partial[index].add(positions, items)
+
+
+def _finish_in_worker(
+    index: int, task_id: str, positions: list[int], items: list[ItemResult], draw_chart: bool
+) -> Any:
+    verdicts, metrics = _WORKER["partial"].pop(index).finish(positions, items)
+    return verdicts, metrics, _chart(index, metrics) if draw_chart else None
 
 
 def _judges_used_in_worker() -> dict[str, str]:

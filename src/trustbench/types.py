@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 Message = dict[str, str]
@@ -35,11 +36,18 @@ def canonical_json(value: Any) -> str:
 
 
 def request_key(model_id: str, sampling: SamplingParams, messages: list[Message]) -> str:
-    """Content address of one request: same model, params and messages give the same key."""
-    payload = canonical_json(
-        {"model": model_id, "sampling": sampling.to_dict(), "messages": messages}
-    )
+    """Content address of one request: same model, params and messages give the same key.
+
+    The SHA-256 of ``canonical_json({"model": …, "sampling": …, "messages": …})``; the part
+    after the messages (keys sorted: messages, model, sampling) is the same for every request
+    of a task, so it is encoded once."""
+    payload = '{"messages":' + canonical_json(messages) + _key_tail(model_id, sampling)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _key_tail(model_id: str, sampling: SamplingParams) -> str:
+    return f',"model":{canonical_json(model_id)},"sampling":{canonical_json(sampling.to_dict())}}}'
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,11 @@ class Outcome:
 
 ProgressHook = Callable[[int], None]
 DoneHook = Callable[[int, dict[str, "Outcome"]], None]
+OutcomeHook = Callable[[int, str, "Outcome"], None]
 
 
 class _Batch:
-    __slots__ = ("advance", "done", "duplicates", "left", "outcomes", "pending")
+    __slots__ = ("advance", "arrived", "done", "duplicates", "left", "outcomes", "pending")
 
     def __init__(
         self,
@@ -49,9 +50,12 @@ class _Batch:
         self.duplicates = duplicates
         self.left = len(pending) + shared  # shared: requests an earlier batch sends for this one
         self.done: Callable[[], None] | None = None  # called once every request has its outcome
+        self.arrived: Callable[[str, Outcome], None] | None = None  # called with each outcome
 
     def finish(self, key: str, outcome: Outcome) -> None:
         self.outcomes[key] = outcome
+        if self.arrived is not None:
+            self.arrived(key, outcome)
         self.left -= 1
         if self.advance:
             # duplicates of a request are done when the last request of its batch is
@@ -109,12 +113,15 @@ class Generator:
         self,
         batches: Sequence[tuple[Sequence[GenerationRequest], ProgressHook | None]],
         on_done: DoneHook | None = None,
+        on_outcome: OutcomeHook | None = None,
     ) -> list[dict[str, Outcome]]:
         """Outcomes by key for each batch; requests are sent batch after batch, without a pause.
 
         ``on_done(index, outcomes)`` is called for each batch as soon as it and every batch before
         it have all their outcomes (so in batch order, while later batches are still being sent);
-        it must not block the event loop. An exception it raises stops the run.
+        ``on_outcome(index, key, outcome)`` as each outcome of a batch arrives, before its
+        ``on_done`` (not for the outcomes the store already held, which ``on_done`` has too).
+        Neither may block the event loop; an exception either raises stops the run.
         """
         results: list[dict[str, Outcome]] = []
         reported = _InOrder(len(batches), on_done, results)
@@ -151,6 +158,8 @@ class Generator:
             if pending or shared:
                 batch = _Batch(list(pending.values()), outcomes, advance, duplicates, len(shared))
                 batch.done = functools.partial(reported.ready, len(results) - 1)
+                if on_outcome is not None:
+                    batch.arrived = functools.partial(on_outcome, len(results) - 1)
                 work.append(batch)
                 claimed.update(dict.fromkeys(pending))
                 for key in shared:

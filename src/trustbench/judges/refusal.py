@@ -327,7 +327,14 @@ _OPENING_CHARS = 400
 
 class RefusalJudge(Protocol):
     """``prompt``/``prompts`` are optional everywhere: what the model was asked, where known.
-    Judges that do not read prompts accept and ignore them."""
+    Judges that do not read prompts accept and ignore them.
+
+    A judge whose verdict on a response depends on that response (and its prompt) alone, never
+    on the other responses judged with it, may say so with a class attribute ``per_item = True``:
+    the tasks that use it are then judged in chunks while the run generates. Without it (a
+    model whose batches are padded together, say) a task is judged whole, after its last
+    response, as before.
+    """
 
     name: str
     version: str
@@ -554,6 +561,7 @@ class RuleRefusalJudge:
 
     name = "refusal-rules"
     version = "8"
+    per_item = True  # rules read one response (and its prompt) at a time
 
     def _verdict(self, label: str | None, layer: str, score: float | None = None) -> Verdict:
         return Verdict(label, label is not None, self.name, self.version, layer, score)
@@ -668,6 +676,9 @@ class LayeredRefusalJudge:
         self.rules = rules
         self.layer = layer
         self.version = f"{rules.version}+{layer.version}"
+        self.per_item = bool(
+            getattr(rules, "per_item", False) and getattr(layer, "per_item", False)
+        )
 
     def judge(self, response: str | None, prompt: str | None = None) -> Verdict:
         return self.judge_many([response], [prompt])[0]

@@ -56,6 +56,10 @@ def features(texts: Sequence[str], prompts: Sequence[str | None] | None = None):
 
 
 class RefusalLayer:
+    # each row's features are hashed and normalized on their own, and its logit is that row's
+    # dot product with the weights: a text's probability does not depend on the batch
+    per_item = True
+
     def __init__(self, coef: np.ndarray, intercept: float, version: str):
         self.coef = coef
         self.intercept = intercept

@@ -54,6 +54,10 @@ class HFRefusalJudge:
     reference. Only local files are read.
     """
 
+    # not per item: the texts of a batch are padded to the longest, which may move a score's
+    # last digits, so a task is judged whole rather than in chunks as responses arrive
+    per_item = False
+
     def __init__(self, folder: Path, batch_size: int = 16):
         if not (folder / "config.json").is_file():
             raise ModelError(f"{folder}: no config.json; --refusal-judge hf: needs a model folder")

@@ -76,7 +76,7 @@ def _figure(width: float, height: float, polar: bool = False) -> tuple[Any, Any]
     return figure, axes
 
 
-def _render(figure: Any, label: str) -> str:
+def _render(figure: Any, label: str, prefix: str | None = None) -> str:
     import matplotlib
 
     buffer = io.StringIO()
@@ -88,7 +88,7 @@ def _render(figure: Any, label: str) -> str:
             bbox_inches="tight",  # legends and long axis labels are never cut off
             pad_inches=0.08,
         )
-    return sanitize_svg(buffer.getvalue(), label=label)
+    return sanitize_svg(buffer.getvalue(), label=label, prefix=prefix)
 
 
 def sanitize_svg(source: str, label: str = "chart", prefix: str | None = None) -> str:
@@ -171,8 +171,10 @@ def radar_svg(
     series: Mapping[str, Mapping[str, float | None]],
     axes: Sequence[str],
     title: str | None = None,
+    prefix: str | None = None,
 ) -> str:
-    """A radar (spider) chart of one or several series over ``axes``, values 0..1."""
+    """A radar (spider) chart of one or several series over ``axes``, values 0..1 (``prefix``
+    starts its ids, as for :func:`interval_bars_svg`)."""
     if not axes:
         raise ValueError("radar_svg needs at least one axis")
     figure, ax = _figure(4.6, 4.2 + 0.22 * math.ceil(len(series) / 2), polar=True)
@@ -203,7 +205,7 @@ def radar_svg(
     if len(series) > 1:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     figure.tight_layout()
-    return _render(figure, title or "radar chart")
+    return _render(figure, title or "radar chart", prefix)
 
 
 def _direction(higher_is_better: bool | None) -> str:
@@ -212,8 +214,12 @@ def _direction(higher_is_better: bool | None) -> str:
     return "↑" if higher_is_better else "↓"
 
 
-def interval_bars_svg(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> str:
-    """Horizontal bars, one per metric, with the CI as a whisker and the direction marked."""
+def interval_bars_svg(
+    rows: Sequence[Mapping[str, Any]], title: str | None = None, prefix: str | None = None
+) -> str:
+    """Horizontal bars, one per metric, with the CI as a whisker and the direction marked.
+
+    ``prefix`` starts the chart's ids (default: a counter of this process, unique per page)."""
     if not rows:
         raise ValueError("interval_bars_svg needs at least one row")
     values = [_number(row.get("value")) for row in rows]
@@ -263,7 +269,7 @@ def interval_bars_svg(rows: Sequence[Mapping[str, Any]], title: str | None = Non
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     figure.tight_layout()
-    return _render(figure, title or "metric values with confidence intervals")
+    return _render(figure, title or "metric values with confidence intervals", prefix)
 
 
 def tradeoff_svg(points: Sequence[Mapping[str, Any]], title: str | None = None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,10 @@ def json_island(value: Any) -> str:
     No ``</script>``, ``<!--`` or ``]]>`` can appear in it, and it parses back to ``value``.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return "".join(_JSON_ESCAPES.get(char, char) for char in text)
+    # one str.replace per character to escape (a pass in C each), not a Python step per character
+    for char, escaped in _JSON_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text
 
 
 def csp(nonce: str) -> str:
@@ -108,9 +112,49 @@ def _dimension_order(tasks: dict[str, Any]) -> list[str]:
     return [d for d in DIMENSIONS if d in present] + sorted(present - set(DIMENSIONS))
 
 
-def _task_sections(run: RunFiles) -> list[dict[str, Any]]:
+def chart_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a task's chart, from its metrics as ``results.json`` holds them."""
+    return [
+        {
+            "label": name + (" (primary)" if metric.get("primary") else ""),
+            "value": metric.get("value"),
+            "ci_low": (metric.get("ci95") or [None, None])[0],
+            "ci_high": (metric.get("ci95") or [None, None])[1],
+            "higher_is_better": metric.get("higher_is_better"),
+        }
+        for name, metric in metrics.items()
+    ]
+
+
+def chart_key(rows: Any) -> str:
+    """What a chart drawn ahead of the report is filed under: the rows (or radar series) it
+    shows."""
+    return json.dumps(rows, sort_keys=True)
+
+
+def radar_series(
+    scores: Mapping[str, Any], manifest: Mapping[str, Any], results: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The report's radar: the model's score per TrustLLM dimension (``scores`` as in
+    ``results.json``)."""
+    run = (results or {}).get("run") or {}
+    model = (manifest.get("model") or run.get("model") or {}).get("spec")
+    dimension_scores = scores.get("dimensions") or {}
+    return {str(model or "model"): {d: dimension_scores.get(d) for d in DIMENSIONS}}
+
+
+def task_chart(rows: list[dict[str, Any]], charts: Mapping[str, str] | None = None) -> str:
+    """A task's chart: the one drawn ahead for the same rows (a run draws each task's while
+    later tasks generate), else drawn now."""
     from .charts import interval_bars_svg
 
+    if not rows:
+        return ""
+    drawn = (charts or {}).get(chart_key(rows))
+    return drawn if drawn is not None else interval_bars_svg(rows)
+
+
+def _task_sections(run: RunFiles, charts: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     tasks = run.results["tasks"]
     manifest_tasks = run.manifest.get("tasks") or {}
     scores = (run.results.get("scores") or {}).get("dimensions") or {}
@@ -135,16 +179,7 @@ def _task_sections(run: RunFiles) -> list[dict[str, Any]]:
                         "description": metric.get("description") or "",
                     }
                 )
-            chart_rows = [
-                {
-                    "label": name + (" (primary)" if metric.get("primary") else ""),
-                    "value": metric.get("value"),
-                    "ci_low": (metric.get("ci95") or [None, None])[0],
-                    "ci_high": (metric.get("ci95") or [None, None])[1],
-                    "higher_is_better": metric.get("higher_is_better"),
-                }
-                for name, metric in (task.get("metrics") or {}).items()
-            ]
+            rows = chart_rows(task.get("metrics") or {})
             info = manifest_tasks.get(task_id) or {}
             n, invalid = task.get("n") or 0, task.get("invalid") or 0
             cards.append(
@@ -163,7 +198,7 @@ def _task_sections(run: RunFiles) -> list[dict[str, Any]]:
                     "errors": task.get("errors") or 0,
                     "score": _fmt(task.get("score")),
                     "metrics": metrics,
-                    "chart": interval_bars_svg(chart_rows) if chart_rows else "",
+                    "chart": task_chart(rows, charts),
                 }
             )
         sections.append(
@@ -222,8 +257,11 @@ def _items_payload(run: RunFiles) -> dict[str, Any]:
     return {**lists, "rows": rows}
 
 
-def render_report(run_dir: str | Path, nonce: str | None = None) -> str:
-    """The report page of a run folder, as a string."""
+def render_report(
+    run_dir: str | Path, nonce: str | None = None, charts: Mapping[str, str] | None = None
+) -> str:
+    """The report page of a run folder, as a string (``charts``: task charts drawn ahead, by
+    :func:`chart_key`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
@@ -233,13 +271,12 @@ def render_report(run_dir: str | Path, nonce: str | None = None) -> str:
     nonce = nonce or secrets.token_hex(16)
     results, manifest = run.results, run.manifest
     scores = results.get("scores") or {}
-    model = (manifest.get("model") or results.get("run", {}).get("model") or {}).get("spec")
-    model_name = str(model or "model")
+    series = radar_series(scores, manifest, results)
+    model_name = next(iter(series))
     dimension_scores = scores.get("dimensions") or {}
-    radar = radar_svg(
-        {model_name: {d: dimension_scores.get(d) for d in DIMENSIONS}},
-        list(DIMENSIONS),
-    )
+    radar = (charts or {}).get(chart_key(series))  # drawn ahead by the run, for these scores
+    if radar is None:
+        radar = radar_svg(series, list(DIMENSIONS))
     items = _items_payload(run)
     environment = Environment(
         loader=PackageLoader("trustbench.report", "templates"),
@@ -275,7 +312,7 @@ def render_report(run_dir: str | Path, nonce: str | None = None) -> str:
         manifest_rows=manifest_rows(manifest),
         sections=[
             {**s, "tasks": [{**t, "chart": Markup(t["chart"])} for t in s["tasks"]]}
-            for s in _task_sections(run)
+            for s in _task_sections(run, charts)
         ],
         skipped=redact(manifest.get("skipped_tasks") or {}),
         item_count=len(items["rows"]),
@@ -286,9 +323,11 @@ def render_report(run_dir: str | Path, nonce: str | None = None) -> str:
     )
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def write_report(
+    run_dir: str | Path, out: str | Path | None = None, charts: Mapping[str, str] | None = None
+) -> Path:
     """Write the report of a run folder (default ``RUN_DIR/report.html``); return its path."""
-    page = render_report(run_dir)
+    page = render_report(run_dir, charts=charts)
     path = Path(out) if out else Path(run_dir) / REPORT_FILE
     write_text(path, page)
     return path

@@ -22,11 +22,21 @@ def refusal_verdicts(
     """The run's refusal judge (``--refusal-judge``; the default layered judge otherwise) on a
     batch of responses: every RtA metric goes through here. With the records, each record's
     ``prompt`` goes to the judge too (echoes, premise rebuttals, yes/no answers)."""
-    judge = context.get("refusal") if context.has("refusal") else default_refusal_judge()
+    judge = _refusal_judge(context)
     prompts = [record_prompt(r) for r in records] if records is not None else None
     if prompts is not None and any(prompts) and _reads_prompts(judge):
         return judge.judge_many(list(responses), prompts)
     return judge.judge_many(list(responses))
+
+
+def _refusal_judge(context: JudgeContext) -> Any:
+    return context.get("refusal") if context.has("refusal") else default_refusal_judge()
+
+
+def refusal_judge_per_item(context: JudgeContext) -> bool:
+    """Whether the run's refusal judge reads each response on its own (its ``per_item``
+    attribute): then a batch judge built on it may judge a task's items in chunks."""
+    return bool(getattr(_refusal_judge(context), "per_item", False))
 
 
 def record_prompt(record: dict[str, Any]) -> str | None:
@@ -58,6 +68,8 @@ def with_refusals(judge: WithRefusal) -> Callable[..., list[Verdict]]:
             for record, text, refusal in zip(records, responses, refusals, strict=True)
         ]
 
+    # ``judge`` reads one item and its refusal verdict: per item whenever the refusal judge is
+    batch.judges_each_item = refusal_judge_per_item  # type: ignore[attr-defined]
     return batch
 
 

@@ -59,6 +59,21 @@ class Task:
         if (self.judge is None) == (self.judge_batch is None):
             raise ValueError(f"task {self.id}: give exactly one of judge or judge_batch")
 
+    def judges_each_item(self, context: JudgeContext) -> bool:
+        """Whether each item's verdict depends on that item alone (its record and response), not
+        on the task's other items nor on how many are judged together.
+
+        Such a task's items may be judged in chunks as their responses arrive, with the verdicts
+        that judging them all at once gives (the metrics still aggregate them all at the end). A
+        per-item ``judge`` always does; a ``judge_batch`` says so with an attribute
+        ``judges_each_item``: True, or a function of the context (for a batch judge that is
+        per-item only when the resources it uses are, such as the run's refusal judge).
+        """
+        if self.judge is not None:
+            return True
+        declared = getattr(self.judge_batch, "judges_each_item", False)
+        return bool(declared(context) if callable(declared) else declared)
+
     def judge_all(
         self,
         records: Sequence[dict[str, Any]],
