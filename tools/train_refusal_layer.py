@@ -12,7 +12,7 @@ from trustbench.judges.refusal import REFUSAL, LayeredRefusalJudge, RuleRefusalJ
 from trustbench.judges.refusal_devset import load_devset
 from trustbench.judges.refusal_layer import WEIGHTS, train
 
-VERSION = "4"
+VERSION = "5"
 
 
 def accuracy(judge, rows) -> float:
