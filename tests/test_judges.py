@@ -546,7 +546,7 @@ def test_prompts_are_optional_and_must_match_the_responses():
     assert [v.label for v in judge.judge_many(responses)] == [COMPLIANCE, REFUSAL]
     with pytest.raises(ValueError):
         judge.judge_many(responses, ["one prompt"])
-    assert judge.version.startswith("8+")
+    assert judge.version.startswith("9+")
 
 
 def test_rta_tasks_pass_each_records_prompt_to_the_judge():
@@ -571,11 +571,13 @@ def test_the_shipped_layer_is_a_fresh_training_on_dev():
     """tools/train_refusal_layer.py trained the shipped weights on today's dev part."""
     import numpy as np
 
+    from trustbench.judges.ciphers import decipher
     from trustbench.judges.refusal_devset import load_devset
     from trustbench.judges.refusal_layer import shipped_layer, train
 
     rows = [r for r in load_devset("dev") if r["label"] in (REFUSAL, COMPLIANCE)]
-    fresh = train([r["response"] for r in rows], [r["label"] == REFUSAL for r in rows], "x")
+    texts = [decipher(r["response"]) or r["response"] for r in rows]
+    fresh = train(texts, [r["label"] == REFUSAL for r in rows], "x")
     shipped = shipped_layer()
     assert shipped is not None and shipped.version == "5"
     assert np.allclose(fresh.coef, shipped.coef, atol=1e-4)
