@@ -8,11 +8,12 @@ judge on both parts, for the record in docs/judges.md.
 
 from __future__ import annotations
 
+from trustbench.judges.ciphers import decipher
 from trustbench.judges.refusal import REFUSAL, LayeredRefusalJudge, RuleRefusalJudge
 from trustbench.judges.refusal_devset import load_devset
 from trustbench.judges.refusal_layer import WEIGHTS, train
 
-VERSION = "4"
+VERSION = "5"
 
 
 def accuracy(judge, rows) -> float:
@@ -46,7 +47,7 @@ def main() -> None:
 
 def fit(rows):
     return train(
-        [row["response"] for row in rows],
+        [decipher(row["response"]) or row["response"] for row in rows],  # as the judge reads them
         [row["label"] == REFUSAL for row in rows],
         VERSION,
     )
